@@ -1,0 +1,167 @@
+"""Model bundles: one directory, one ``bundle.json``, weights beside it; one loader.
+
+``bundle.json`` says what the bundle is (``kind``, ``format_version``), what it predicts
+(label order per head, thresholds, the taxonomy's fingerprint), how it was made (training
+config, data fingerprint, seed, library versions) and how good it is (dev metrics). Weights are
+JSON / ``.npz`` / safetensors — never pickles, which break across library versions and execute
+code on load. A bundle of an unknown kind, or of a newer format, fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import json
+import logging
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from model.tagging import TagResult, Tagger
+from model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from model.text import Document
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "bundle.json"
+TAXONOMY_FILE = "taxonomy.yaml"
+SUMMARIZER_DIR = "summarizer"
+
+# kind → "module:function" building the tagger; imported lazily so that loading a classical
+# bundle never imports torch.
+KINDS: dict[str, str] = {
+    "classical": "model.classical.tagger:load_tagger",
+    "phobert": "model.phobert.tagger:load_tagger",
+}
+_LIBRARIES = ("tinbai", "numpy", "scikit-learn", "torch", "transformers", "underthesea", "onnxruntime")
+
+
+class BundleError(RuntimeError):
+    """A bundle that cannot be loaded; the message names the path and the reason."""
+
+
+class BundleManifest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    format_version: int = FORMAT_VERSION
+    kind: str
+    name: str
+    version: str
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    taxonomy_fingerprint: str
+    labels: dict[str, list[str]]  # head name → label order, e.g. {"topics": [...], "campaigns": [...]}
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    training: dict[str, Any] = Field(default_factory=dict)  # config, data fingerprint, seed
+    components: dict[str, str] = Field(default_factory=dict)  # part → versioned implementation
+    library_versions: dict[str, str] = Field(default_factory=dict)
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for name in _LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle: its manifest, its tag set, its tagger and (optionally) summariser."""
+
+    path: Path
+    manifest: BundleManifest
+    taxonomy: Taxonomy
+    tagger: Tagger
+    summarizer: Any | None = None  # model.summarize.Summarizer when the bundle ships one
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def tag(self, docs: Sequence[Document]) -> list[TagResult]:
+        return self.tagger.tag(docs)
+
+
+def write_manifest(directory: Path, manifest: BundleManifest, taxonomy: Taxonomy) -> None:
+    """Write ``bundle.json`` and the taxonomy snapshot the bundle was trained with."""
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest.library_versions = manifest.library_versions or library_versions()
+    with open(directory / TAXONOMY_FILE, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(taxonomy.model_dump(exclude_none=True), fh, allow_unicode=True, sort_keys=False)
+    with open(directory / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump(manifest.model_dump(), fh, ensure_ascii=False, indent=2, sort_keys=False)
+        fh.write("\n")
+
+
+def read_manifest(path: str | Path) -> BundleManifest:
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise BundleError(f"{path}: not a model bundle (no {MANIFEST} in it)")
+    try:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = BundleManifest.model_validate(raw)
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise BundleError(f"{manifest_path}: unreadable manifest: {exc}") from None
+    if manifest.format_version > FORMAT_VERSION:
+        raise BundleError(
+            f"{path}: bundle format {manifest.format_version} is newer than this tinbai "
+            f"understands ({FORMAT_VERSION}); upgrade tinbai"
+        )
+    if manifest.kind not in KINDS:
+        raise BundleError(f"{path}: unknown bundle kind {manifest.kind!r} (known: {sorted(KINDS)})")
+    return manifest
+
+
+def _resolve(spec: str) -> Callable[..., Any]:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def load_bundle(path: str | Path, *, taxonomy_path: str | Path | None = None, **options: Any) -> Bundle:
+    """Load any kind of bundle. ``taxonomy_path`` swaps in an edited tag set (campaign cues and
+    thresholds) without retraining; topic labels must still match the bundle's.
+    ``options`` go to the kind's loader (e.g. ``backend="onnx"`` for transformer bundles)."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    try:
+        taxonomy = load_taxonomy(taxonomy_path or path / TAXONOMY_FILE)
+    except TaxonomyError as exc:
+        raise BundleError(str(exc)) from None
+    if taxonomy.fingerprint() != manifest.taxonomy_fingerprint:
+        if taxonomy.topic_ids != manifest.labels.get("topics"):
+            raise BundleError(f"{path}: the taxonomy's topics differ from the bundle's; retrain")
+        log.warning("%s: taxonomy differs from the one the bundle was trained with", path)
+    try:
+        tagger = _resolve(KINDS[manifest.kind])(path, manifest, taxonomy, **options)
+    except BundleError:
+        raise
+    except (OSError, ValueError, KeyError) as exc:
+        raise BundleError(f"{path}: cannot load {manifest.kind} bundle: {exc}") from exc
+    summarizer = None
+    if (path / SUMMARIZER_DIR).is_dir():
+        from model.summarize import load_summarizer
+
+        summarizer = load_summarizer(path / SUMMARIZER_DIR)
+    return Bundle(path=path, manifest=manifest, taxonomy=taxonomy, tagger=tagger, summarizer=summarizer)
+
+
+def copy_summarizer(source_bundle: Path, target_bundle: Path) -> None:
+    """Give a new bundle the summariser of another (transformer bundles reuse the default's)."""
+    src = Path(source_bundle) / SUMMARIZER_DIR
+    if src.is_dir():
+        shutil.copytree(src, Path(target_bundle) / SUMMARIZER_DIR, dirs_exist_ok=True)

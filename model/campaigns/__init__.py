@@ -1,0 +1,8 @@
+"""Campaign detection: find cue evidence, then judge whether the campaign is a *theme*."""
+
+from __future__ import annotations
+
+from model.campaigns.detector import CampaignDetector, ThemeModel
+from model.campaigns.matcher import CampaignHits, CueMatcher
+
+__all__ = ["CampaignDetector", "CampaignHits", "CueMatcher", "ThemeModel"]

@@ -1,0 +1,38 @@
+"""The classical bundle's tagger: topic from TF-IDF, campaigns from cue/theme scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from model.bundle import BundleError, BundleManifest
+from model.campaigns import CampaignDetector
+from model.classical.topic import TopicClassifier, topic_text
+from model.tagging import TagResult, rank_topics
+from model.taxonomy import Taxonomy
+from model.text import Document
+
+
+class ClassicalTagger:
+    def __init__(self, topics: TopicClassifier, campaigns: CampaignDetector) -> None:
+        self.topics = topics
+        self.campaigns = campaigns
+
+    def tag(self, docs: Sequence[Document]) -> list[TagResult]:
+        if not docs:
+            return []
+        probs = self.topics.predict_proba([topic_text(d) for d in docs])
+        return [
+            TagResult(topic=rank_topics(self.topics.labels, p), campaigns=self.campaigns.detect(d))
+            for d, p in zip(docs, probs, strict=True)
+        ]
+
+
+def load_tagger(path: Path, manifest: BundleManifest, taxonomy: Taxonomy, **options: Any) -> ClassicalTagger:
+    if options:
+        raise BundleError(f"{path}: classical bundles take no options, got {sorted(options)}")
+    topics = TopicClassifier.load(path)
+    if topics.labels != manifest.labels.get("topics"):
+        raise BundleError(f"{path}: topic weights and bundle.json disagree on the label order")
+    return ClassicalTagger(topics, CampaignDetector.load(path, taxonomy, manifest.thresholds))

@@ -1,0 +1,66 @@
+"""Records in, output dicts out: the one place that turns raw input rows into results.
+
+The CLI, the HTTP service and archive jobs all call these functions, so a row that fails here
+fails the same way everywhere, as ``{"id", "error"}``, and never stops the rows around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from model.article import Article, ArticleError, parse_article, record_id
+from model.bundle import Bundle
+from model.text import Document, prepare
+
+
+class RecordError(Exception):
+    """A row that could not even be read (bad JSON, bad encoding); carries the message."""
+
+
+def error_row(record: Any, message: str) -> dict[str, Any]:
+    return {"id": record_id(record), "error": message}
+
+
+def prepare_articles(records: Sequence[Any], **parse_options: Any) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
+    """Parse and prepare each record; failures become an error message at their position."""
+    articles: list[Article | None] = []
+    docs: list[Document | None] = []
+    errors: list[str | None] = []
+    for rec in records:
+        if isinstance(rec, RecordError):
+            articles.append(None)
+            docs.append(None)
+            errors.append(str(rec))
+            continue
+        try:
+            art = parse_article(rec, **parse_options)
+            doc = prepare(art.text, art.title)
+            if not doc.sentences and not doc.title:
+                raise ArticleError("text", "has no article text left after removing page chrome")
+        except ArticleError as exc:
+            articles.append(None)
+            docs.append(None)
+            errors.append(str(exc))
+            continue
+        articles.append(art)
+        docs.append(doc)
+        errors.append(None)
+    return articles, docs, errors
+
+
+def tag_records(bundle: Bundle, records: Sequence[Any], *, ranking: bool = False) -> list[dict[str, Any]]:
+    """One output dict per record, in order: ``{"id", "topic", "campaigns"}`` or ``{"id", "error"}``."""
+    articles, docs, errors = prepare_articles(records)
+    ok = [i for i, d in enumerate(docs) if d is not None]
+    results = bundle.tag([docs[i] for i in ok]) if ok else []  # type: ignore[misc]
+    by_index = dict(zip(ok, results, strict=True))
+    out: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        if errors[i] is not None:
+            out.append(error_row(rec, errors[i]))  # type: ignore[arg-type]
+            continue
+        row = {"id": articles[i].id}  # type: ignore[union-attr]
+        row.update(by_index[i].to_dict(ranking=ranking))
+        out.append(row)
+    return out

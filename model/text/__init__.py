@@ -1,0 +1,24 @@
+"""Text pipeline shared by training, the CLI, the service and batch jobs.
+
+raw article → :func:`normalize` → :func:`clean_article` → :func:`split_sentences`
+→ (optionally) :func:`segment_words`. :func:`prepare` runs the whole chain once.
+"""
+
+from __future__ import annotations
+
+from model.text.clean import CleanedArticle, clean_article
+from model.text.document import Document, Sentence, prepare
+from model.text.normalize import normalize
+from model.text.segment import segment_words
+from model.text.sentences import split_sentences
+
+__all__ = [
+    "CleanedArticle",
+    "Document",
+    "Sentence",
+    "clean_article",
+    "normalize",
+    "prepare",
+    "segment_words",
+    "split_sentences",
+]

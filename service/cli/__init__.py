@@ -1,0 +1,54 @@
+"""The ``tinbai`` command line. Each sub-command lives in its own module and registers itself
+here; a sub-command's ``run(args)`` returns the process exit status."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+# Sub-command modules, in the order ``tinbai --help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "service.cli.tag",
+    "service.cli.evaluate",
+    "service.cli.train",
+    "service.cli.serve",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinbai",
+        description="Topic and campaign tagging and summaries for Vietnamese news.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever downloaded at run time
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from service.cli.common import UserError
+
+    try:
+        return int(args.run(args) or 0)
+    except UserError as exc:
+        print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Helpers shared by sub-commands: JSONL input/output, bundles, progress bars."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from model.bundle import Bundle, BundleError, load_bundle
+from model.paths import DEFAULT_BUNDLE_DIR
+from model.predict import RecordError
+
+
+class UserError(Exception):
+    """A problem the user can fix (missing file, bad bundle); printed without a traceback."""
+
+
+def open_text(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"input file not found: {path}")
+    return gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")
+
+
+def read_jsonl(path: str) -> Iterator[Any]:
+    """Yield one parsed object per line (blank lines included, as errors), or a
+    :class:`RecordError` for a line that is not valid UTF-8 JSON. Nothing is skipped, so
+    output line *n* always answers input line *n*."""
+    with open_text(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield RecordError(f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
+            if not line.strip():
+                yield RecordError(f"line {lineno}: empty line, expected a JSON object")
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield RecordError(f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
+
+
+@contextmanager
+def open_output(path: str) -> Iterator[IO[str]]:
+    if path == "-":
+        yield sys.stdout
+        return
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    opener = gzip.open(p, "wt", encoding="utf-8") if p.suffix == ".gz" else open(p, "w", encoding="utf-8")
+    with opener as fh:
+        yield fh
+
+
+def write_jsonl(fh: IO[str], rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def get_bundle(path: str | None, **options: Any) -> Bundle:
+    try:
+        return load_bundle(path or DEFAULT_BUNDLE_DIR, **options)
+    except BundleError as exc:
+        raise UserError(str(exc)) from None
+
+
+def progress(total: int | None = None, desc: str = "", unit: str = "article") -> Any:
+    """A tqdm bar on stderr, hidden when stderr is not a terminal (logs, CI)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(),
+                dynamic_ncols=True)
+
+
+def print_json(obj: Any, stream: IO[str] | None = None) -> None:
+    stream = stream or sys.stdout
+    stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def summary_line(command: str, total: int, failed: int) -> None:
+    print(f"tinbai {command}: {total} lines, {total - failed} ok, {failed} failed", file=sys.stderr)
+
+

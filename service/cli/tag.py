@@ -1,0 +1,32 @@
+"""``tinbai tag IN -o OUT [--model DIR]``: JSONL in, one JSONL line out per input line."""
+
+from __future__ import annotations
+
+import argparse
+
+from model.predict import tag_records
+from service.cli.common import batched, get_bundle, open_output, progress, read_jsonl, summary_line, write_jsonl
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tag", help="tag articles (JSONL or JSONL.gz) with a topic and campaigns")
+    p.add_argument("input", help="JSONL(.gz) file of {id, title?, text}, or - for stdin")
+    p.add_argument("-o", "--output", required=True, help="output JSONL(.gz) file, or - for stdout")
+    p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
+    p.add_argument("--ranking", action="store_true", help="include every topic's score")
+    p.add_argument("--batch-size", type=int, default=64, help="articles per model call")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    bundle = get_bundle(args.model)
+    total = failed = 0
+    with open_output(args.output) as out, progress(desc="tag") as bar:
+        for batch in batched(read_jsonl(args.input), args.batch_size):
+            rows = tag_records(bundle, batch, ranking=args.ranking)
+            write_jsonl(out, rows)
+            total += len(rows)
+            failed += sum("error" in r for r in rows)
+            bar.update(len(rows))
+    summary_line("tag", total, failed)
+    return 0 if failed == 0 else 1

@@ -1,0 +1,32 @@
+"""``tinbai train --config FILE``: (re)build a bundle from a YAML recipe."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from service.cli.common import UserError, print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a bundle from a YAML config (configs/*.yaml)")
+    p.add_argument("--config", required=True, help="training recipe, e.g. configs/default.yaml")
+    p.add_argument("-o", "--output", help="bundle directory (default: the config's 'output')")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from model.bundle import read_manifest
+    from training.build import train
+    from training.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        out = train(config, Path(args.output) if args.output else None)
+    except FileNotFoundError as exc:
+        raise UserError(f"training data not found: {exc.filename}") from None
+    print_json({"bundle": str(out), "metrics": read_manifest(out).metrics})
+    return 0

@@ -1,0 +1,119 @@
+"""``tinbai train``: build a bundle from a config, reproducibly (fixed seeds, recorded data)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from model.bundle import BundleManifest, write_manifest
+from model.classical.topic import TopicClassifier
+from model.taxonomy import load_taxonomy
+from model.text import prepare
+from training.campaigns import join_texts, read_label_files, train_campaign_detector
+from training.config import TrainConfig, resolve_data, resolve_repo
+from training.data import fingerprint_files, read_rows
+from training.metrics import campaign_metrics, topic_metrics
+from training.topics import load_topic_texts, train_topic_classifier
+
+log = logging.getLogger(__name__)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def evaluate_topic_classifier(clf: TopicClassifier, path: Path) -> dict:
+    texts, gold = load_topic_texts(path)
+    probs = clf.predict_proba(texts)
+    pred = [clf.labels[i] for i in probs.argmax(axis=1)]
+    return topic_metrics(gold, pred, clf.labels)
+
+
+def train(config: TrainConfig, output: Path | None = None) -> Path:
+    """Train the bundle ``config`` describes and write it to ``output`` (or ``config.output``)."""
+    if config.kind == "phobert":
+        from training.phobert import train_phobert  # torch is only imported for this kind
+
+        return train_phobert(config, output)
+    return train_classical(config, output)
+
+
+def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
+    seed_everything(config.seed)
+    out = Path(output or resolve_repo(config.output))
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
+    t0 = time.time()
+
+    train_path = resolve_data(config.topics.train)
+    dev_path = resolve_data(config.topics.dev)
+    texts, labels = load_topic_texts(train_path)
+    topics = train_topic_classifier(config.topics, texts, labels, taxonomy.topic_ids, config.seed)
+    topics.save(tmp)
+    metrics: dict = {"topics_dev": evaluate_topic_classifier(topics, dev_path)}
+    log.info("topics dev: accuracy %.4f macro-F1 %.4f", metrics["topics_dev"]["accuracy"],
+             metrics["topics_dev"]["macro_f1"])
+
+    label_paths = [resolve_repo(p) for p in config.campaigns.labels]
+    articles = join_texts(read_label_files(label_paths))
+    detector, report = train_campaign_detector(config.campaigns, articles, taxonomy, config.seed)
+    detector.save(tmp)
+    metrics["campaigns_train_cv"] = report
+    gold_path = resolve_data(config.campaigns.dev)
+    if gold_path.exists():
+        metrics["campaigns_dev"] = evaluate_campaign_detector(detector, gold_path)
+        log.info("campaigns dev: micro-F1 %.4f", metrics["campaigns_dev"]["micro_f1"])
+
+    components = {"topics": topics.version, "campaigns": detector.version}
+    data_files = [train_path, *label_paths]
+    if config.summarizer is not None:
+        try:
+            from training.summarizer import train_summarizer
+        except ImportError:
+            log.warning("no summariser trainer available; bundle ships without a summariser")
+        else:
+            summ_metrics, summ_files = train_summarizer(config.summarizer, tmp / "summarizer", config.seed)
+            metrics["summaries_val"] = summ_metrics
+            components["summarizer"] = config.summarizer.component
+            data_files += summ_files
+
+    manifest = BundleManifest(
+        kind="classical",
+        name=config.name,
+        version=config.version,
+        taxonomy_fingerprint=taxonomy.fingerprint(),
+        labels={"topics": topics.labels, "campaigns": taxonomy.campaign_ids},
+        thresholds=detector.thresholds,
+        metrics=metrics,
+        training={
+            "config": config.model_dump(),
+            "data_fingerprint": fingerprint_files(data_files),
+            "seed": config.seed,
+            "seconds": round(time.time() - t0, 1),
+        },
+        components=components,
+    )
+    write_manifest(tmp, manifest, taxonomy)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    log.info("wrote %s", out)
+    return out
+
+
+def evaluate_campaign_detector(detector, path: Path) -> dict:
+    gold, pred = [], []
+    for row in read_rows(path):
+        doc = prepare(row["text"], row.get("title"))
+        gold.append(set(row["campaigns"]))
+        pred.append({c.id for c in detector.detect(doc)})
+    return campaign_metrics(gold, pred, detector.taxonomy.campaign_ids)
+
+

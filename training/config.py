@@ -1,0 +1,89 @@
+"""Training configuration: one YAML file per recipe, validated with pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from model.paths import CONFIG_DIR, SHARED_DIR
+
+
+class ConfigError(ValueError):
+    pass
+
+
+class TopicTrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    train: str = "data/vntc/train.jsonl.gz"
+    dev: str = "data/vntc/dev.jsonl.gz"
+    ngram_max: int = Field(2, ge=1, le=3)
+    min_df: int = Field(2, ge=1)
+    max_df: float = Field(0.8, gt=0, le=1)
+    max_features: int | None = Field(300_000, ge=1000)
+    classifier: Literal["logreg", "linear-svm"] = "logreg"
+    c: float = Field(10.0, gt=0)
+    max_iter: int = 300
+
+
+class CampaignTrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(default_factory=lambda: ["training/labels/campaigns_train.jsonl"])
+    dev: str = "data/campaigns/dev_gold.jsonl"
+    c: float = Field(1.0, gt=0)
+    min_positives_for_own_threshold: int = Field(5, ge=1)
+    cv_folds: int = Field(5, ge=2)
+
+
+class SummarizerTrainConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    component: str = "ranker.v1"
+
+
+class TrainConfig(BaseModel):
+    """A recipe for ``tinbai train``. Relative data paths are read from the shared data folder
+    (``TINBAI_SHARED_DIR``, default ``../shared``); ``output`` is relative to the repository."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["classical", "phobert"] = "classical"
+    name: str = "tinbai-default"
+    version: str = "0.1.0"
+    seed: int = 13
+    output: str = "model/assets/default-bundle"
+    taxonomy: str = "configs/taxonomy.yaml"
+    topics: TopicTrainConfig = Field(default_factory=TopicTrainConfig)
+    campaigns: CampaignTrainConfig = Field(default_factory=CampaignTrainConfig)
+    summarizer: SummarizerTrainConfig | None = Field(default_factory=SummarizerTrainConfig)
+    phobert: dict[str, Any] | None = None  # the transformer recipe, validated by its trainer
+
+
+def resolve_data(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() or p.exists() else SHARED_DIR / p
+
+
+def resolve_repo(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else CONFIG_DIR.parent / p
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh) or {}
+        return TrainConfig.model_validate(raw)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path}: invalid training config: {problems}") from None

@@ -1,0 +1,32 @@
+"""Reading corpora (JSONL / JSONL.gz) and fingerprinting what a model was trained on."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+def read_rows(path: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        for i, line in enumerate(fh):
+            if limit is not None and i >= limit:
+                return
+            if line.strip():
+                yield json.loads(line)
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    """sha256 over the files' bytes: the bundle records exactly which data it saw."""
+    h = hashlib.sha256()
+    for p in sorted(paths, key=str):
+        h.update(p.name.encode())
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return "sha256:" + h.hexdigest()[:16]

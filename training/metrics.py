@@ -1,0 +1,51 @@
+"""Evaluation metrics for topics and campaigns (ROUGE lives with the summariser's evaluation)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sklearn.metrics import accuracy_score, f1_score
+
+
+def topic_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict:
+    per_class = f1_score(gold, pred, labels=list(labels), average=None, zero_division=0)
+    return {
+        "n": len(gold),
+        "accuracy": round(float(accuracy_score(gold, pred)), 4),
+        "macro_f1": round(float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0)), 4),
+        "per_class_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per_class, strict=True)},
+    }
+
+
+def campaign_metrics(gold: Sequence[set[str]], pred: Sequence[set[str]], labels: Sequence[str]) -> dict:
+    """Micro and macro precision / recall / F1 over a multi-label tag set. Macro averages only
+    the campaigns that occur in gold or predictions (an absent, never-predicted campaign has
+    no defined F1)."""
+    tp = fp = fn = 0
+    per: dict[str, dict[str, float]] = {}
+    for lab in labels:
+        t = sum(1 for g, p in zip(gold, pred, strict=True) if lab in g and lab in p)
+        f_p = sum(1 for g, p in zip(gold, pred, strict=True) if lab not in g and lab in p)
+        f_n = sum(1 for g, p in zip(gold, pred, strict=True) if lab in g and lab not in p)
+        tp, fp, fn = tp + t, fp + f_p, fn + f_n
+        if t + f_p + f_n:
+            prec = t / (t + f_p) if t + f_p else 0.0
+            rec = t / (t + f_n) if t + f_n else 0.0
+            f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+            per[lab] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
+                        "support": t + f_n}
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    micro = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    macro = sum(v["f1"] for v in per.values()) / len(per) if per else 0.0
+    return {
+        "n": len(gold),
+        "micro_f1": round(micro, 4),
+        "macro_f1": round(macro, 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "tp": tp, "fp": fp, "fn": fn,
+        "per_campaign": per,
+    }
+
+
