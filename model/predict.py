@@ -64,3 +64,21 @@ def tag_records(bundle: Bundle, records: Sequence[Any], *, ranking: bool = False
         row.update(by_index[i].to_dict(ranking=ranking))
         out.append(row)
     return out
+
+
+def summarize_records(bundle: Bundle, records: Sequence[Any], budget: Any = None) -> list[dict[str, Any]]:
+    """One output dict per record, in order: ``{"id", "summary", "sentences"}`` or ``{"id", "error"}``.
+    Bundles without a summariser of their own use the lead baseline."""
+    from model.summarize import Summarizer
+
+    summarizer = bundle.summarizer or Summarizer.from_config({"scorer": "lead.v1"})
+    articles, docs, errors = prepare_articles(records)
+    out: list[dict[str, Any]] = []
+    for rec, art, doc, err in zip(records, articles, docs, errors, strict=True):
+        if err is not None:
+            out.append(error_row(rec, err))
+            continue
+        row = {"id": art.id}  # type: ignore[union-attr]
+        row.update(summarizer.summarize(doc, budget).to_dict())  # type: ignore[arg-type]
+        out.append(row)
+    return out

@@ -1,0 +1,139 @@
+"""The summariser interface, budgets and the bundle-side loader."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.text import Document
+
+CONFIG_FILE = "summarizer.json"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a summary may be: ``sentences`` (default 3), or ``max_chars``, or ``ratio`` of
+    the body's sentences. Exactly one applies; a non-empty article always gets ≥ 1 sentence."""
+
+    sentences: int | None = None
+    max_chars: int | None = None
+    ratio: float | None = None
+
+    def __post_init__(self) -> None:
+        given = [x for x in (self.sentences, self.max_chars, self.ratio) if x is not None]
+        if len(given) > 1:
+            raise ValueError("give only one of sentences, max_chars, ratio")
+        if self.sentences is not None and self.sentences < 1:
+            raise ValueError("sentences must be at least 1")
+        if self.max_chars is not None and self.max_chars < 1:
+            raise ValueError("max_chars must be at least 1")
+        if self.ratio is not None and not 0 < self.ratio <= 1:
+            raise ValueError("ratio must be in (0, 1]")
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    index: int  # position among the article's body sentences
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    sentences: tuple[SummarySentence, ...]  # document order
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable output shape of ``tinbai summarize`` (without the id)."""
+        return {
+            "summary": self.text,
+            "sentences": [{"index": s.index, "text": s.text, "score": round(s.score, 4)}
+                          for s in self.sentences],
+        }
+
+
+# Sentence scorers: name → factory(config dict, directory) returning score(doc) -> np.ndarray.
+Scorer = Callable[[Document], np.ndarray]
+SCORERS: dict[str, Callable[[dict[str, Any], Path | None], Scorer]] = {}
+
+
+def register_scorer(name: str) -> Callable:
+    def deco(factory: Callable[[dict[str, Any], Path | None], Scorer]) -> Callable:
+        SCORERS[name] = factory
+        return factory
+
+    return deco
+
+
+@register_scorer("lead.v1")
+def _lead(config: dict[str, Any], directory: Path | None) -> Scorer:
+    """Lead baseline: earlier sentences score higher (Lead-N when N are selected)."""
+
+    def score(doc: Document) -> np.ndarray:
+        n = len(doc.sentences)
+        return np.array([1.0 - i / max(n, 1) for i in range(n)])
+
+    return score
+
+
+class Summarizer:
+    """Scores sentences with a named scorer and selects them under a :class:`Budget`."""
+
+    def __init__(self, scorer_name: str, scorer: Scorer, config: dict[str, Any] | None = None) -> None:
+        self.scorer_name = scorer_name
+        self.scorer = scorer
+        self.config = config or {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], directory: Path | None = None) -> Summarizer:
+        name = config.get("scorer", "lead.v1")
+        if name not in SCORERS:
+            raise ValueError(f"unknown sentence scorer {name!r} (known: {sorted(SCORERS)})")
+        return cls(name, SCORERS[name](config, directory), config)
+
+    def to_config(self) -> dict[str, Any]:
+        return {**self.config, "scorer": self.scorer_name}
+
+    def summarize(self, doc: Document, budget: Budget | None = None) -> Summary:
+        budget = budget or Budget()
+        if not doc.sentences:
+            return Summary(())
+        scores = np.asarray(self.scorer(doc), dtype=np.float64)
+        order = sorted(range(len(doc.sentences)), key=lambda i: (-scores[i], i))
+        chosen = select(doc, order, budget)
+        return Summary(tuple(SummarySentence(i, doc.sentences[i].text, float(scores[i])) for i in sorted(chosen)))
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / CONFIG_FILE).write_text(json.dumps(self.to_config(), indent=2), encoding="utf-8")
+
+
+def select(doc: Document, order: list[int], budget: Budget) -> list[int]:
+    """Take sentences best-first until the budget is used; never return nothing."""
+    n = len(doc.sentences)
+    if budget.max_chars is not None:
+        chosen, used = [], 0
+        for i in order:
+            length = len(doc.sentences[i].text) + (1 if chosen else 0)
+            if used + length <= budget.max_chars:
+                chosen.append(i)
+                used += length
+        return chosen or order[:1]
+    if budget.ratio is not None:
+        k = max(1, round(budget.ratio * n))
+    else:
+        k = budget.sentences or 3
+    return order[: min(k, n)]
+
+
+def load_summarizer(directory: Path) -> Summarizer:
+    config = json.loads((Path(directory) / CONFIG_FILE).read_text(encoding="utf-8"))
+    return Summarizer.from_config(config, Path(directory))
