@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.tagging import TagResult, Tagger
+from model.tagging import Tagger, TagResult
 from model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 from model.text import Document
 
@@ -40,7 +40,15 @@ KINDS: dict[str, str] = {
     "classical": "model.classical.tagger:load_tagger",
     "phobert": "model.phobert.tagger:load_tagger",
 }
-_LIBRARIES = ("tinbai", "numpy", "scikit-learn", "torch", "transformers", "underthesea", "onnxruntime")
+_LIBRARIES = (
+    "tinbai",
+    "numpy",
+    "scikit-learn",
+    "torch",
+    "transformers",
+    "underthesea",
+    "onnxruntime",
+)
 
 
 class BundleError(RuntimeError):
@@ -56,7 +64,9 @@ class BundleManifest(BaseModel):
     version: str
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     taxonomy_fingerprint: str
-    labels: dict[str, list[str]]  # head name → label order, e.g. {"topics": [...], "campaigns": [...]}
+    labels: dict[
+        str, list[str]
+    ]  # head name → label order, e.g. {"topics": [...], "campaigns": [...]}
     thresholds: dict[str, float] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     training: dict[str, Any] = Field(default_factory=dict)  # config, data fingerprint, seed
@@ -101,7 +111,9 @@ def write_manifest(directory: Path, manifest: BundleManifest, taxonomy: Taxonomy
     directory.mkdir(parents=True, exist_ok=True)
     manifest.library_versions = manifest.library_versions or library_versions()
     with open(directory / TAXONOMY_FILE, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(taxonomy.model_dump(exclude_none=True), fh, allow_unicode=True, sort_keys=False)
+        yaml.safe_dump(
+            taxonomy.model_dump(exclude_none=True), fh, allow_unicode=True, sort_keys=False
+        )
     with open(directory / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump(manifest.model_dump(), fh, ensure_ascii=False, indent=2, sort_keys=False)
         fh.write("\n")
@@ -132,7 +144,9 @@ def _resolve(spec: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
-def load_bundle(path: str | Path, *, taxonomy_path: str | Path | None = None, **options: Any) -> Bundle:
+def load_bundle(
+    path: str | Path, *, taxonomy_path: str | Path | None = None, **options: Any
+) -> Bundle:
     """Load any kind of bundle. ``taxonomy_path`` swaps in an edited tag set (campaign cues and
     thresholds) without retraining; topic labels must still match the bundle's.
     ``options`` go to the kind's loader (e.g. ``backend="onnx"`` for transformer bundles)."""
@@ -157,7 +171,9 @@ def load_bundle(path: str | Path, *, taxonomy_path: str | Path | None = None, **
         from model.summarize import load_summarizer
 
         summarizer = load_summarizer(path / SUMMARIZER_DIR)
-    return Bundle(path=path, manifest=manifest, taxonomy=taxonomy, tagger=tagger, summarizer=summarizer)
+    return Bundle(
+        path=path, manifest=manifest, taxonomy=taxonomy, tagger=tagger, summarizer=summarizer
+    )
 
 
 def copy_summarizer(source_bundle: Path, target_bundle: Path) -> None:

@@ -59,7 +59,9 @@ class Tagger(Protocol):
 def rank_topics(labels: Sequence[str], probs: Sequence[float]) -> TopicPrediction:
     """Build a :class:`TopicPrediction` from one probability per label."""
     ranking = tuple(
-        sorted((TopicScore(lab, float(p)) for lab, p in zip(labels, probs, strict=True)),
-                key=lambda t: -t.score)
+        sorted(
+            (TopicScore(lab, float(p)) for lab, p in zip(labels, probs, strict=True)),
+            key=lambda t: -t.score,
+        )
     )
     return TopicPrediction(label=ranking[0].label, score=ranking[0].score, ranking=ranking)

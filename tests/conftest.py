@@ -31,11 +31,17 @@ def make_article(topic: str, rng: random.Random, extra: str = "") -> dict:
         picked = rng.sample(words, 3)
         sentences.append(f"Hôm nay {picked[0]} và {picked[1]} nói về {picked[2]} tại Hà Nội.")
     title = f"Tin {rng.choice(words)} mới"
-    return {"title": title, "text": " ".join(sentences) + (" " + extra if extra else ""), "topic": topic}
+    return {
+        "title": title,
+        "text": " ".join(sentences) + (" " + extra if extra else ""),
+        "topic": topic,
+    }
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -46,14 +52,22 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("corpus")
     train = [dict(make_article(t, rng), id=f"tr-{t}-{i}") for t in TOPIC_WORDS for i in range(15)]
     dev = [dict(make_article(t, rng), id=f"dv-{t}-{i}") for t in TOPIC_WORDS for i in range(5)]
-    theme = ("Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu được 300 đơn vị máu. "
-             "Phong trào hiến máu tình nguyện lan rộng.")
+    theme = (
+        "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu được 300 đơn vị máu. "
+        "Phong trào hiến máu tình nguyện lan rộng."
+    )
     passing = "Ông cũng nhắc tới phong trào hiến máu trong một câu."
     labels = []
     for i in range(12):
         a = make_article("suc-khoe", rng, theme)
-        labels.append({"id": f"c-pos-{i}", "title": "Ngày hội hiến máu tình nguyện", "text": a["text"],
-                       "campaigns": ["hien-mau-tinh-nguyen"]})
+        labels.append(
+            {
+                "id": f"c-pos-{i}",
+                "title": "Ngày hội hiến máu tình nguyện",
+                "text": a["text"],
+                "campaigns": ["hien-mau-tinh-nguyen"],
+            }
+        )
         b = make_article("kinh-doanh", rng, passing)
         labels.append({"id": f"c-neg-{i}", "title": b["title"], "text": b["text"], "campaigns": []})
     return {
@@ -71,13 +85,24 @@ def tiny_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPathF
     from training.config import TrainConfig
 
     out = tmp_path_factory.mktemp("bundles") / "tiny"
-    config = TrainConfig.model_validate({
-        "name": "tiny",
-        "output": str(out),
-        "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"]),
-                   "min_df": 1, "max_df": 1.0, "max_features": 5000, "c": 10.0},
-        "campaigns": {"labels": [str(tiny_corpus["labels"])], "dev": str(tiny_corpus["dir"] / "none.jsonl"),
-                      "cv_folds": 3},
-        "summarizer": None,
-    })
+    config = TrainConfig.model_validate(
+        {
+            "name": "tiny",
+            "output": str(out),
+            "topics": {
+                "train": str(tiny_corpus["train"]),
+                "dev": str(tiny_corpus["dev"]),
+                "min_df": 1,
+                "max_df": 1.0,
+                "max_features": 5000,
+                "c": 10.0,
+            },
+            "campaigns": {
+                "labels": [str(tiny_corpus["labels"])],
+                "dev": str(tiny_corpus["dir"] / "none.jsonl"),
+                "cv_folds": 3,
+            },
+            "summarizer": None,
+        }
+    )
     return train_classical(config, out)

@@ -14,15 +14,29 @@ def _docs() -> list:
     return [
         prepare("Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên vui mừng.", "Bóng đá"),
         prepare("Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin.", "Sức khỏe"),
-        prepare("Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu 300 đơn vị máu. "
-                "Phong trào hiến máu tình nguyện lan rộng.", "Ngày hội hiến máu tình nguyện"),
+        prepare(
+            "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu 300 đơn vị máu. "
+            "Phong trào hiến máu tình nguyện lan rộng.",
+            "Ngày hội hiến máu tình nguyện",
+        ),
     ]
 
 
 def test_manifest_records_what_the_bundle_is(tiny_bundle: Path) -> None:
     raw = json.loads((tiny_bundle / "bundle.json").read_text(encoding="utf-8"))
-    for key in ("kind", "format_version", "version", "taxonomy_fingerprint", "labels", "thresholds",
-                "metrics", "training", "created_at", "library_versions", "components"):
+    for key in (
+        "kind",
+        "format_version",
+        "version",
+        "taxonomy_fingerprint",
+        "labels",
+        "thresholds",
+        "metrics",
+        "training",
+        "created_at",
+        "library_versions",
+        "components",
+    ):
         assert key in raw, key
     assert raw["kind"] == "classical"
     assert raw["training"]["data_fingerprint"].startswith("sha256:")
@@ -51,8 +65,10 @@ def test_topic_ranking_is_a_distribution(tiny_bundle: Path) -> None:
 
 
 def test_unknown_kind_and_newer_format_fail_clearly(tiny_bundle: Path, tmp_path: Path) -> None:
-    for field, value, message in (("kind", "mystery", "unknown bundle kind"),
-                                  ("format_version", 99, "newer than this tinbai")):
+    for field, value, message in (
+        ("kind", "mystery", "unknown bundle kind"),
+        ("format_version", 99, "newer than this tinbai"),
+    ):
         copy = tmp_path / field
         shutil.copytree(tiny_bundle, copy)
         raw = json.loads((copy / "bundle.json").read_text(encoding="utf-8"))

@@ -21,10 +21,14 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_tag_good_and_bad_lines(tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tag_good_and_bad_lines(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = tmp_path / "in.jsonl"
     lines = [
-        json.dumps({"id": "a", "title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng trong trận đấu."}),
+        json.dumps(
+            {"id": "a", "title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng trong trận đấu."}
+        ),
         "{not json",
         json.dumps({"id": "b", "text": "   "}),
         json.dumps({"id": "c", "text": 42}),
@@ -52,7 +56,9 @@ def test_tag_good_and_bad_lines(tiny_bundle: Path, tmp_path: Path, capsys: pytes
     assert rows[7]["id"] == "7" and rows[7]["topic"]["label"] == "suc-khoe"
 
 
-def test_tag_reads_gzip_and_invalid_utf8(tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tag_reads_gzip_and_invalid_utf8(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = tmp_path / "in.jsonl.gz"
     with gzip.open(inp, "wb") as fh:
         fh.write(json.dumps({"id": "x", "text": "Trận đấu có nhiều bàn thắng."}).encode() + b"\n")
@@ -65,28 +71,52 @@ def test_tag_reads_gzip_and_invalid_utf8(tiny_bundle: Path, tmp_path: Path, caps
     assert "not valid UTF-8" in rows[1]["error"]
 
 
-def test_all_good_lines_exit_zero(tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_good_lines_exit_zero(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = tmp_path / "in.jsonl"
-    inp.write_text(json.dumps({"id": "a", "text": "Ngân hàng báo lợi nhuận cao."}) + "\n", encoding="utf-8")
-    code, _, err = _run(["tag", str(inp), "-o", str(tmp_path / "o.jsonl"), "--model", str(tiny_bundle)], capsys)
+    inp.write_text(
+        json.dumps({"id": "a", "text": "Ngân hàng báo lợi nhuận cao."}) + "\n", encoding="utf-8"
+    )
+    code, _, err = _run(
+        ["tag", str(inp), "-o", str(tmp_path / "o.jsonl"), "--model", str(tiny_bundle)], capsys
+    )
     assert code == 0 and "0 failed" in err
 
 
-def test_missing_input_and_bad_model_are_user_errors(tiny_bundle: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(["tag", str(tmp_path / "nope.jsonl"), "-o", "-", "--model", str(tiny_bundle)], capsys)
+def test_missing_input_and_bad_model_are_user_errors(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        ["tag", str(tmp_path / "nope.jsonl"), "-o", "-", "--model", str(tiny_bundle)], capsys
+    )
     assert code == 2 and "input file not found" in err and "Traceback" not in err
     code, _, err = _run(["tag", "-", "-o", "-", "--model", str(tmp_path)], capsys)
     assert code == 2 and "not a model bundle" in err
 
 
-def test_evaluate_topics_and_campaigns(tiny_bundle: Path, tiny_corpus: dict, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["evaluate", "topics", "--data", str(tiny_corpus["dev"]), "--model", str(tiny_bundle)], capsys)
+def test_evaluate_topics_and_campaigns(
+    tiny_bundle: Path, tiny_corpus: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(
+        ["evaluate", "topics", "--data", str(tiny_corpus["dev"]), "--model", str(tiny_bundle)],
+        capsys,
+    )
     res = json.loads(out)
     assert code == 0
     assert {"accuracy", "macro_f1", "per_class_f1"} <= set(res)
     assert res["accuracy"] > 0.9 and res["n"] == 20
-    code, out, _ = _run(["evaluate", "campaigns", "--data", str(tiny_corpus["labels"]), "--model", str(tiny_bundle)], capsys)
+    code, out, _ = _run(
+        [
+            "evaluate",
+            "campaigns",
+            "--data",
+            str(tiny_corpus["labels"]),
+            "--model",
+            str(tiny_bundle),
+        ],
+        capsys,
+    )
     res = json.loads(out)
     assert {"micro_f1", "macro_f1", "precision", "recall"} <= set(res)
     assert res["micro_f1"] > 0.9

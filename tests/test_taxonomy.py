@@ -14,8 +14,18 @@ def _raw() -> dict:
 
 def test_shipped_taxonomy_has_vntc_topics_and_guideline_campaigns() -> None:
     tax = load_taxonomy()
-    assert tax.topic_ids == ["chinh-tri-xa-hoi", "doi-song", "khoa-hoc", "kinh-doanh", "phap-luat",
-                             "suc-khoe", "the-gioi", "the-thao", "van-hoa", "vi-tinh"]
+    assert tax.topic_ids == [
+        "chinh-tri-xa-hoi",
+        "doi-song",
+        "khoa-hoc",
+        "kinh-doanh",
+        "phap-luat",
+        "suc-khoe",
+        "the-gioi",
+        "the-thao",
+        "van-hoa",
+        "vi-tinh",
+    ]
     assert len(tax.campaigns) == 15
     assert "hoc-tap-lam-theo-bac" in tax.campaign_ids
     c = tax.campaign("hoc-tap-lam-theo-bac")

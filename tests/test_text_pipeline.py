@@ -36,21 +36,36 @@ def test_normalize_composes_unicode_and_strips_invisibles() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Cấp huyện tổ chức 10 hội nghị cho 1.156 lượt cán bộ. Cấp cơ sở tổ chức 82 hội nghị.",
-         ["Cấp huyện tổ chức 10 hội nghị cho 1.156 lượt cán bộ.", "Cấp cơ sở tổ chức 82 hội nghị."]),
-        ("Thực hiện Chỉ thị 05-CT/TW. Huyện ủy đã ban hành văn bản.",
-         ["Thực hiện Chỉ thị 05-CT/TW.", "Huyện ủy đã ban hành văn bản."]),
+        (
+            "Cấp huyện tổ chức 10 hội nghị cho 1.156 lượt cán bộ. Cấp cơ sở tổ chức 82 hội nghị.",
+            [
+                "Cấp huyện tổ chức 10 hội nghị cho 1.156 lượt cán bộ.",
+                "Cấp cơ sở tổ chức 82 hội nghị.",
+            ],
+        ),
+        (
+            "Thực hiện Chỉ thị 05-CT/TW. Huyện ủy đã ban hành văn bản.",
+            ["Thực hiện Chỉ thị 05-CT/TW.", "Huyện ủy đã ban hành văn bản."],
+        ),
         ("Anh đến TP.HCM hôm qua. Trời mưa.", ["Anh đến TP.HCM hôm qua.", "Trời mưa."]),
-        ("Nguyễn Văn Th. (SN 1994) bị bắt. Tại cơ quan công an, Th. khai nhận.",
-         ["Nguyễn Văn Th. (SN 1994) bị bắt.", "Tại cơ quan công an, Th. khai nhận."]),
-        ("Ông nói: “Tôi đi trước. Anh ở lại”. Sau đó ông đi.",
-         ["Ông nói: “Tôi đi trước. Anh ở lại”.", "Sau đó ông đi."]),
-        ("GS. Nguyễn Văn A phát biểu. Hội nghị kết thúc!",
-         ["GS. Nguyễn Văn A phát biểu.", "Hội nghị kết thúc!"]),
+        (
+            "Nguyễn Văn Th. (SN 1994) bị bắt. Tại cơ quan công an, Th. khai nhận.",
+            ["Nguyễn Văn Th. (SN 1994) bị bắt.", "Tại cơ quan công an, Th. khai nhận."],
+        ),
+        (
+            "Ông nói: “Tôi đi trước. Anh ở lại”. Sau đó ông đi.",
+            ["Ông nói: “Tôi đi trước. Anh ở lại”.", "Sau đó ông đi."],
+        ),
+        (
+            "GS. Nguyễn Văn A phát biểu. Hội nghị kết thúc!",
+            ["GS. Nguyễn Văn A phát biểu.", "Hội nghị kết thúc!"],
+        ),
         ("Ông ấy đến Mỹ. Sau đó ông về nước.", ["Ông ấy đến Mỹ.", "Sau đó ông về nước."]),
         ("Báo cáo gửi UBND. Ông A ký.", ["Báo cáo gửi UBND.", "Ông A ký."]),
-        ("Huyện Chợ Mới học tập và làm theo Bác\nQua 5 năm thực hiện", 
-         ["Huyện Chợ Mới học tập và làm theo Bác", "Qua 5 năm thực hiện"]),
+        (
+            "Huyện Chợ Mới học tập và làm theo Bác\nQua 5 năm thực hiện",
+            ["Huyện Chợ Mới học tập và làm theo Bác", "Qua 5 năm thực hiện"],
+        ),
     ],
 )
 def test_sentence_splitter_survives_vietnamese_news(text: str, expected: list[str]) -> None:
@@ -60,7 +75,13 @@ def test_sentence_splitter_survives_vietnamese_news(text: str, expected: list[st
 def test_cleaning_removes_chrome_and_captions_and_keeps_bylines() -> None:
     cleaned = clean_article(SEED_ARTICLE.read_text(encoding="utf-8"))
     text = cleaned.text
-    for chrome in ("Ý kiến bạn đọc", "Những tin mới hơn", "Những tin cũ hơn", "Tác giả", "Nguồn tin"):
+    for chrome in (
+        "Ý kiến bạn đọc",
+        "Những tin mới hơn",
+        "Những tin cũ hơn",
+        "Tác giả",
+        "Nguồn tin",
+    ):
         assert chrome not in text
     assert "HTX Nông nghiệp Thanh niên Như Cố" not in text  # the photo caption ending in "|"
     assert cleaned.author == "Lý Dũng"

@@ -28,7 +28,10 @@ from training.data import read_rows
 
 log = logging.getLogger(__name__)
 
-SOURCES = {"vietnews/train": "data/vietnews/train.jsonl.gz", "vntc/train": "data/vntc/train.jsonl.gz"}
+SOURCES = {
+    "vietnews/train": "data/vietnews/train.jsonl.gz",
+    "vntc/train": "data/vntc/train.jsonl.gz",
+}
 
 
 @dataclass
@@ -63,7 +66,11 @@ def join_texts(rows: list[dict]) -> list[LabelledArticle]:
     out: list[LabelledArticle] = []
     for row in rows:
         if "text" in row:
-            out.append(LabelledArticle(str(row["id"]), prepare(row["text"], row.get("title")), set(row["campaigns"])))
+            out.append(
+                LabelledArticle(
+                    str(row["id"]), prepare(row["text"], row.get("title")), set(row["campaigns"])
+                )
+            )
         else:
             wanted.setdefault(row["source"], {})[row["id"]] = row
     for source, by_id in wanted.items():
@@ -91,7 +98,7 @@ def candidate_matrix(articles: list[LabelledArticle], taxonomy: Taxonomy):
         hits = matcher.match(art.doc)
         uncovered += len(art.campaigns - set(hits))
         for cid, h in hits.items():
-            feats.append(theme_features(art.doc, h))
+            feats.append(theme_features(art.doc, h, hits))
             ys.append(int(cid in art.campaigns))
             groups.append(i)
             cids.append(cid)
@@ -121,8 +128,9 @@ def _best_threshold(probs: np.ndarray, y: np.ndarray, extra_fn: int = 0) -> tupl
     return best
 
 
-def train_campaign_detector(cfg: CampaignTrainConfig, articles: list[LabelledArticle],
-                            taxonomy: Taxonomy, seed: int) -> tuple[CampaignDetector, dict]:
+def train_campaign_detector(
+    cfg: CampaignTrainConfig, articles: list[LabelledArticle], taxonomy: Taxonomy, seed: int
+) -> tuple[CampaignDetector, dict]:
     x, y, groups, cids, uncovered = candidate_matrix(articles, taxonomy)
     if len(set(y.tolist())) < 2:
         raise ValueError("campaign labels need both positive and negative candidates")

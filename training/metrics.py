@@ -12,12 +12,16 @@ def topic_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str
     return {
         "n": len(gold),
         "accuracy": round(float(accuracy_score(gold, pred)), 4),
-        "macro_f1": round(float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0)), 4
+        ),
         "per_class_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per_class, strict=True)},
     }
 
 
-def campaign_metrics(gold: Sequence[set[str]], pred: Sequence[set[str]], labels: Sequence[str]) -> dict:
+def campaign_metrics(
+    gold: Sequence[set[str]], pred: Sequence[set[str]], labels: Sequence[str]
+) -> dict:
     """Micro and macro precision / recall / F1 over a multi-label tag set. Macro averages only
     the campaigns that occur in gold or predictions (an absent, never-predicted campaign has
     no defined F1)."""
@@ -32,8 +36,12 @@ def campaign_metrics(gold: Sequence[set[str]], pred: Sequence[set[str]], labels:
             prec = t / (t + f_p) if t + f_p else 0.0
             rec = t / (t + f_n) if t + f_n else 0.0
             f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-            per[lab] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4),
-                        "support": t + f_n}
+            per[lab] = {
+                "precision": round(prec, 4),
+                "recall": round(rec, 4),
+                "f1": round(f1, 4),
+                "support": t + f_n,
+            }
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     micro = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -44,8 +52,8 @@ def campaign_metrics(gold: Sequence[set[str]], pred: Sequence[set[str]], labels:
         "macro_f1": round(macro, 4),
         "precision": round(precision, 4),
         "recall": round(recall, 4),
-        "tp": tp, "fp": fp, "fn": fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
         "per_campaign": per,
     }
-
-

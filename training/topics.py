@@ -26,8 +26,9 @@ def load_topic_texts(path: Path, limit: int | None = None) -> tuple[list[str], l
     return texts, labels
 
 
-def train_topic_classifier(cfg: TopicTrainConfig, texts: list[str], labels: list[str],
-                           topic_ids: list[str], seed: int) -> TopicClassifier:
+def train_topic_classifier(
+    cfg: TopicTrainConfig, texts: list[str], labels: list[str], topic_ids: list[str], seed: int
+) -> TopicClassifier:
     unknown = sorted(set(labels) - set(topic_ids))
     if unknown:
         raise ValueError(f"training data has topics not in the taxonomy: {unknown}")

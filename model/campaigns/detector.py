@@ -26,57 +26,50 @@ from model.taxonomy import Taxonomy
 from model.text import Document
 
 FEATURES: tuple[str, ...] = (
-    "cue_in_title",
+    "cue_in_title",  # GUIDELINES: "named in the title or lead"
     "cue_in_lead",
-    "cue_in_first3",
-    "log_cue_mentions",
-    "log_cue_sentences",
+    "log_cue_sentences",  # "at least a paragraph is about it"
     "frac_cue_sentences",
-    "frac_cue_paragraphs",
-    "log_distinct_cues",
-    "first_cue_position",
-    "frac_support_sentences",
-    "log_related_mentions",
-    "related_in_title",
-    "log_sentences",
-    "max_paragraph_cue_share",
+    "share_of_top_campaign",  # a campaign in 2 sentences beside another in 12 is secondary
+    "log_solo_cue_sentences",  # sentences naming this campaign and no other …
+    "frac_solo_cue_sentences",  # … since "named once in a list of other programmes" is passing
+    "log_related_mentions",  # the campaign's subject vocabulary around the cues
 )
 MAX_EVIDENCE = 3
 
 
-def theme_features(doc: Document, hits: CampaignHits) -> np.ndarray:
-    """The feature vector (order of :data:`FEATURES`) for one campaign in one document."""
+def _weight(hits: CampaignHits) -> int:
+    """How much of the article a campaign occupies: sentences quoting it (title counts 2)."""
+    return len(hits.sentence_cues) + 2 * (hits.title_cues > 0)
+
+
+def theme_features(
+    doc: Document, hits: CampaignHits, all_hits: dict[str, CampaignHits] | None = None
+) -> np.ndarray:
+    """The feature vector (order of :data:`FEATURES`) for one campaign in one document.
+
+    ``all_hits`` (every campaign's hits in the document) gives the features that tell a theme
+    from a passing mention: how this campaign compares with the article's main campaign, and
+    whether its sentences name it alone or in a list with others (the seed article names
+    Resolution TW4 and the emulation movements only beside Directive 05)."""
+    all_hits = all_hits or {hits.campaign_id: hits}
     n = max(len(doc.sentences), 1)
     cue_idx = sorted(hits.sentence_cues)
-    support = set(hits.sentence_cues) | set(hits.sentence_related)
-    paragraphs = {s.paragraph for s in doc.sentences}
-    cue_paragraphs = {doc.sentences[i].paragraph for i in cue_idx}
-    per_par: dict[int, int] = {}
-    par_len: dict[int, int] = {}
-    for s in doc.sentences:
-        par_len[s.paragraph] = par_len.get(s.paragraph, 0) + 1
-    for i in cue_idx:
-        p = doc.sentences[i].paragraph
-        per_par[p] = per_par.get(p, 0) + 1
+    others = [h for c, h in all_hits.items() if c != hits.campaign_id]
+    solo = sum(1 for i in cue_idx if not any(i in h.sentence_cues for h in others))
     lead_par = doc.sentences[0].paragraph if doc.sentences else 0
-    mentions = hits.title_cues + sum(hits.sentence_cues.values())
     related = hits.title_related + sum(hits.sentence_related.values())
+    top = max(_weight(h) for h in all_hits.values())
     return np.array(
         [
             float(hits.title_cues > 0),
-            float(any(doc.sentences[i].paragraph == lead_par for i in cue_idx) or 0 in cue_idx),
-            float(any(i < 3 for i in cue_idx)),
-            math.log1p(mentions),
+            float(any(doc.sentences[i].paragraph == lead_par for i in cue_idx)),
             math.log1p(len(cue_idx)),
             len(cue_idx) / n,
-            len(cue_paragraphs) / max(len(paragraphs), 1),
-            math.log1p(len(hits.distinct_cues)),
-            (cue_idx[0] / n) if cue_idx else 1.0,
-            len(support) / n,
+            _weight(hits) / max(top, 1),
+            math.log1p(solo),
+            solo / len(cue_idx) if cue_idx else 0.0,
             math.log1p(related),
-            float(hits.title_related > 0),
-            math.log1p(n),
-            max((c / par_len[p] for p, c in per_par.items()), default=0.0),
         ],
         dtype=np.float64,
     )
@@ -108,8 +101,12 @@ class ThemeModel:
     def from_dict(cls, raw: dict) -> ThemeModel:
         if list(raw["features"]) != list(FEATURES):
             raise ValueError("theme model was trained on a different feature set")
-        return cls(np.asarray(raw["weights"]), float(raw["bias"]), np.asarray(raw["mean"]),
-                   np.asarray(raw["scale"]))
+        return cls(
+            np.asarray(raw["weights"]),
+            float(raw["bias"]),
+            np.asarray(raw["mean"]),
+            np.asarray(raw["scale"]),
+        )
 
 
 class CampaignDetector:
@@ -117,22 +114,33 @@ class CampaignDetector:
 
     version = "cue-theme.v1"
 
-    def __init__(self, taxonomy: Taxonomy, model: ThemeModel, thresholds: dict[str, float],
-                 default_threshold: float = 0.5) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        model: ThemeModel,
+        thresholds: dict[str, float],
+        default_threshold: float = 0.5,
+    ) -> None:
         self.taxonomy = taxonomy
         self.matcher = CueMatcher(taxonomy)
         self.model = model
         self.default_threshold = default_threshold
         # A threshold written in the taxonomy (an editor's override) beats the tuned one.
         self.thresholds = {
-            c.id: c.threshold if c.threshold is not None else thresholds.get(c.id, default_threshold)
+            c.id: c.threshold
+            if c.threshold is not None
+            else thresholds.get(c.id, default_threshold)
             for c in taxonomy.campaigns
         }
 
     def candidates(self, doc: Document) -> tuple[list[str], np.ndarray, dict[str, CampaignHits]]:
         hits = self.matcher.match(doc)
         ids = list(hits)
-        feats = np.stack([theme_features(doc, hits[c]) for c in ids]) if ids else np.zeros((0, len(FEATURES)))
+        feats = (
+            np.stack([theme_features(doc, hits[c], hits) for c in ids])
+            if ids
+            else np.zeros((0, len(FEATURES)))
+        )
         return ids, feats, hits
 
     def scores(self, doc: Document) -> dict[str, float]:
@@ -140,7 +148,9 @@ class CampaignDetector:
         ids, feats, _ = self.candidates(doc)
         return dict(zip(ids, self.model.score(feats).tolist(), strict=True)) if ids else {}
 
-    def detect(self, doc: Document, extra_scores: dict[str, float] | None = None) -> tuple[CampaignPrediction, ...]:
+    def detect(
+        self, doc: Document, extra_scores: dict[str, float] | None = None
+    ) -> tuple[CampaignPrediction, ...]:
         """Campaigns over their threshold, best first. ``extra_scores`` lets a transformer
         head replace the theme score while keeping the cue evidence."""
         ids, feats, hits = self.candidates(doc)
@@ -159,20 +169,31 @@ class CampaignDetector:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        payload = {"version": self.version, "model": self.model.to_dict(),
-                   "default_threshold": self.default_threshold}
+        payload = {
+            "version": self.version,
+            "model": self.model.to_dict(),
+            "default_threshold": self.default_threshold,
+        }
         (directory / "campaigns.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, taxonomy: Taxonomy, thresholds: dict[str, float]) -> CampaignDetector:
+    def load(
+        cls, directory: Path, taxonomy: Taxonomy, thresholds: dict[str, float]
+    ) -> CampaignDetector:
         raw = json.loads((directory / "campaigns.json").read_text(encoding="utf-8"))
         if raw.get("version") != cls.version:
             raise ValueError(f"unsupported campaign detector {raw.get('version')!r}")
-        return cls(taxonomy, ThemeModel.from_dict(raw["model"]), thresholds,
-                   float(raw.get("default_threshold", 0.5)))
+        return cls(
+            taxonomy,
+            ThemeModel.from_dict(raw["model"]),
+            thresholds,
+            float(raw.get("default_threshold", 0.5)),
+        )
 
 
-def evidence_sentences(doc: Document, hits: CampaignHits, limit: int = MAX_EVIDENCE) -> tuple[str, ...]:
+def evidence_sentences(
+    doc: Document, hits: CampaignHits, limit: int = MAX_EVIDENCE
+) -> tuple[str, ...]:
     """The sentences that mention the campaign most, returned in document order. The title
     is used only when no body sentence mentions it."""
     ranked = sorted(hits.sentence_cues, key=lambda i: (-hits.sentence_cues[i], i))[:limit]

@@ -61,8 +61,9 @@ class CueMatcher:
                     distinct.update(found)
             if not title_found and not per_sentence:
                 continue
-            hits = CampaignHits(cid, title_cues=len(title_found), sentence_cues=per_sentence,
-                                distinct_cues=distinct)
+            hits = CampaignHits(
+                cid, title_cues=len(title_found), sentence_cues=per_sentence, distinct_cues=distinct
+            )
             if rel_re is not None:
                 hits.title_related = len(rel_re.findall(title))
                 for i, s in enumerate(sentences):

@@ -29,7 +29,9 @@ class ClassicalTagger:
         ]
 
 
-def load_tagger(path: Path, manifest: BundleManifest, taxonomy: Taxonomy, **options: Any) -> ClassicalTagger:
+def load_tagger(
+    path: Path, manifest: BundleManifest, taxonomy: Taxonomy, **options: Any
+) -> ClassicalTagger:
     if options:
         raise BundleError(f"{path}: classical bundles take no options, got {sorted(options)}")
     topics = TopicClassifier.load(path)

@@ -27,7 +27,9 @@ def topic_text(doc: Document) -> str:
     return doc.full_text.lower()
 
 
-def make_vectorizer(params: dict[str, Any], vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+def make_vectorizer(
+    params: dict[str, Any], vocabulary: dict[str, int] | None = None
+) -> TfidfVectorizer:
     return TfidfVectorizer(
         token_pattern=TOKEN_PATTERN,
         lowercase=False,  # topic_text lower-cases; doing it twice costs time
@@ -35,10 +37,15 @@ def make_vectorizer(params: dict[str, Any], vocabulary: dict[str, int] | None = 
         sublinear_tf=True,
         dtype=np.float32,
         vocabulary=vocabulary,
-        **({} if vocabulary is not None else {
-            "min_df": params["min_df"], "max_df": params["max_df"],
-            "max_features": params.get("max_features"),
-        }),
+        **(
+            {}
+            if vocabulary is not None
+            else {
+                "min_df": params["min_df"],
+                "max_df": params["max_df"],
+                "max_features": params.get("max_features"),
+            }
+        ),
     )
 
 
@@ -48,8 +55,14 @@ class TopicClassifier:
 
     version = "tfidf-linear.v1"
 
-    def __init__(self, labels: list[str], vectorizer: TfidfVectorizer, coef: np.ndarray,
-                 intercept: np.ndarray, params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        vectorizer: TfidfVectorizer,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        params: dict[str, Any],
+    ) -> None:
         self.labels = labels
         self.vectorizer = vectorizer
         self.coef = np.ascontiguousarray(coef.T, dtype=np.float32)  # (features, labels)
@@ -73,7 +86,9 @@ class TopicClassifier:
         for term, idx in vocab.items():
             terms[idx] = term
         meta = {"version": self.version, "labels": self.labels, "params": self.params}
-        (directory / "topic.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        (directory / "topic.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         (directory / "topic_vocab.txt").write_text("\n".join(terms) + "\n", encoding="utf-8")
         np.savez_compressed(
             directory / "topic_weights.npz",
@@ -91,5 +106,10 @@ class TopicClassifier:
         weights = np.load(directory / "topic_weights.npz")
         vectorizer = make_vectorizer(meta["params"], {t: i for i, t in enumerate(terms)})
         vectorizer.idf_ = weights["idf"].astype(np.float64)
-        return cls(meta["labels"], vectorizer, weights["coef"].astype(np.float32),
-                   weights["intercept"], meta["params"])
+        return cls(
+            meta["labels"],
+            vectorizer,
+            weights["coef"].astype(np.float32),
+            weights["intercept"],
+            meta["params"],
+        )

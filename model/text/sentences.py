@@ -27,7 +27,7 @@ _TOKEN_BEFORE = re.compile(r"(\S+)$")
 
 def _is_abbreviation(token: str) -> bool:
     """True when ``token`` (the text right before a dot) cannot end a sentence."""
-    word = token.lstrip("(\"“‘[")
+    word = token.lstrip('("“‘[')
     if not word:
         return False
     if word.lower() in _ABBREVIATIONS:

@@ -1,0 +1,50 @@
+"""The shipped default bundle on the canonical seed article, end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.paths import DEFAULT_BUNDLE_DIR
+from model.text import normalize
+from service.cli import main
+from tests.conftest import SEED_ARTICLE
+
+CHROME = (
+    "Ý kiến bạn đọc",
+    "Những tin mới hơn",
+    "Những tin cũ hơn",
+    "Tác giả",
+    "Nguồn tin",
+    "HTX Nông nghiệp Thanh niên Như Cố",
+)
+
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_BUNDLE_DIR / "bundle.json").exists(),
+    reason="default bundle not built (tinbai train --config configs/default.yaml)",
+)
+
+
+def test_seed_article_tags_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inp = tmp_path / "seed.jsonl"
+    inp.write_text(
+        json.dumps(
+            {"id": "seed", "text": SEED_ARTICLE.read_text(encoding="utf-8")}, ensure_ascii=False
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(inp), "-o", str(out)]) == 0
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert row["id"] == "seed"
+    assert row["topic"]["label"] == "chinh-tri-xa-hoi"
+    assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
+    evidence = row["campaigns"][0]["evidence"]
+    assert evidence
+    article = normalize(SEED_ARTICLE.read_text(encoding="utf-8"))
+    for sentence in evidence:
+        assert sentence in article  # quoted verbatim from the (normalised) article
+        assert not any(c in sentence for c in CHROME)
