@@ -29,8 +29,11 @@ def seed_everything(seed: int) -> None:
 
 
 def evaluate_topic_classifier(clf: TopicClassifier, path: Path) -> dict:
-    texts, gold = load_topic_texts(path)
-    probs = clf.predict_proba(texts)
+    docs, gold = [], []
+    for row in read_rows(path):
+        docs.append(prepare(row["text"], row.get("title")))
+        gold.append(row["topic"])
+    probs = clf.predict_docs(docs)
     pred = [clf.labels[i] for i in probs.argmax(axis=1)]
     return topic_metrics(gold, pred, clf.labels)
 
@@ -55,7 +58,7 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
 
     train_path = resolve_data(config.topics.train)
     dev_path = resolve_data(config.topics.dev)
-    texts, labels = load_topic_texts(train_path)
+    texts, labels = load_topic_texts(train_path, config.topics.title_weight)
     topics = train_topic_classifier(config.topics, texts, labels, taxonomy.topic_ids, config.seed)
     topics.save(tmp)
     metrics: dict = {"topics_dev": evaluate_topic_classifier(topics, dev_path)}

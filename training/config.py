@@ -21,11 +21,12 @@ class TopicTrainConfig(BaseModel):
     train: str = "data/vntc/train.jsonl.gz"
     dev: str = "data/vntc/dev.jsonl.gz"
     ngram_max: int = Field(2, ge=1, le=3)
+    title_weight: int = Field(2, ge=1, le=5)
     min_df: int = Field(2, ge=1)
     max_df: float = Field(0.8, gt=0, le=1)
     max_features: int | None = Field(300_000, ge=1000)
     classifier: Literal["logreg", "linear-svm"] = "logreg"
-    c: float = Field(10.0, gt=0)
+    c: float = Field(20.0, gt=0)
     max_iter: int = 300
 
 

@@ -17,11 +17,13 @@ from training.data import read_rows
 log = logging.getLogger(__name__)
 
 
-def load_topic_texts(path: Path, limit: int | None = None) -> tuple[list[str], list[str]]:
+def load_topic_texts(
+    path: Path, title_weight: int, limit: int | None = None
+) -> tuple[list[str], list[str]]:
     """Prepared texts and gold topics, through the same pipeline as serving."""
     texts, labels = [], []
     for row in read_rows(path, limit):
-        texts.append(topic_text(prepare(row["text"], row.get("title"))))
+        texts.append(topic_text(prepare(row["text"], row.get("title")), title_weight))
         labels.append(row["topic"])
     return texts, labels
 
@@ -32,7 +34,9 @@ def train_topic_classifier(
     unknown = sorted(set(labels) - set(topic_ids))
     if unknown:
         raise ValueError(f"training data has topics not in the taxonomy: {unknown}")
-    params = cfg.model_dump(include={"ngram_max", "min_df", "max_df", "max_features"})
+    params = cfg.model_dump(
+        include={"ngram_max", "min_df", "max_df", "max_features", "title_weight"}
+    )
     vectorizer = make_vectorizer(params)
     x = vectorizer.fit_transform(texts)
     log.info("topic features: %d documents × %d n-grams", *x.shape)

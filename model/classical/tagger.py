@@ -8,7 +8,7 @@ from typing import Any
 
 from model.bundle import BundleError, BundleManifest
 from model.campaigns import CampaignDetector
-from model.classical.topic import TopicClassifier, topic_text
+from model.classical.topic import TopicClassifier
 from model.tagging import TagResult, rank_topics
 from model.taxonomy import Taxonomy
 from model.text import Document
@@ -22,7 +22,7 @@ class ClassicalTagger:
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         if not docs:
             return []
-        probs = self.topics.predict_proba([topic_text(d) for d in docs])
+        probs = self.topics.predict_docs(docs)
         return [
             TagResult(topic=rank_topics(self.topics.labels, p), campaigns=self.campaigns.detect(d))
             for d, p in zip(docs, probs, strict=True)
