@@ -1,0 +1,74 @@
+"""The ``local`` engine: a pool of worker processes on this machine, one bundle per worker.
+
+Workers are *spawned* (not forked: a forked copy of a process that has loaded BLAS or torch
+threads can deadlock) and each loads the bundle once in its initializer. At most two shards per
+worker are in flight, so memory stays flat however large the archive, and results are yielded
+as shards finish, in whatever order they finish.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from service.batch.labeler import ShardLabeler, ShardResult
+from service.batch.plan import Shard
+
+_LABELER: ShardLabeler | None = None
+# One compute thread per worker: the pool already uses every core.
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "TOKENIZERS_PARALLELISM")
+
+
+def _init_worker(bundle_dir: str, columns: dict[str, Any], summaries: bool) -> None:
+    global _LABELER
+    try:
+        import torch  # noqa: F401  (only present for transformer bundles' workers)
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    _LABELER = ShardLabeler(bundle_dir, columns, summaries)
+
+
+def _label(shard: Shard) -> ShardResult:
+    assert _LABELER is not None, "worker not initialised"
+    return _LABELER.label(shard)
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def run_local(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any],
+              summaries: bool, workers: int) -> Iterator[ShardResult]:
+    """Label ``shards`` over ``workers`` processes; yield each shard's result as it completes."""
+    if not shards:
+        return
+    for name in _THREAD_ENV:  # inherited by the spawned workers
+        os.environ.setdefault(name, "false" if name == "TOKENIZERS_PARALLELISM" else "1")
+    workers = max(1, min(workers, len(shards)))
+    todo = iter(shards)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(bundle_dir, columns, summaries))
+    pending: set[Future[ShardResult]] = set()
+    try:
+        for shard in todo:
+            pending.add(pool.submit(_label, shard))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.add(pool.submit(_label, nxt))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
