@@ -1,15 +1,19 @@
 """The ``local`` engine: a pool of worker processes on this machine, one bundle per worker.
 
 Workers are *spawned* (not forked: a forked copy of a process that has loaded BLAS or torch
-threads can deadlock) and each loads the bundle once in its initializer. At most two shards per
-worker are in flight, so memory stays flat however large the archive, and results are yielded
-as shards finish, in whatever order they finish.
+threads can deadlock) and each loads the bundle once in its initializer; with one worker the
+shards are labelled in this process instead. At most two shards per worker are in flight, so
+memory stays flat however large the archive; results are yielded as shards finish, in any order.
+Workers never write: only the driver commits parts, so a worker orphaned by a killed driver
+cannot add a row to OUT.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -23,8 +27,22 @@ _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "TOKENIZERS_PARALLELISM")
 
 
-def _init_worker(bundle_dir: str, columns: dict[str, Any], summaries: bool) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this worker when the driver dies (even by SIGKILL), so a killed job
+    leaves no orphans holding a model in memory."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the driver died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(parent: int, bundle_dir: str, columns: dict[str, Any], summaries: bool) -> None:
     global _LABELER
+    _die_with_parent(parent)
     try:
         import torch  # noqa: F401  (only present for transformer bundles' workers)
 
@@ -54,9 +72,14 @@ def run_local(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, An
     for name in _THREAD_ENV:  # inherited by the spawned workers
         os.environ.setdefault(name, "false" if name == "TOKENIZERS_PARALLELISM" else "1")
     workers = max(1, min(workers, len(shards)))
+    if workers == 1:  # nothing to parallelise: label in this process, no spawn, no pickling
+        labeler = ShardLabeler(bundle_dir, columns, summaries)
+        yield from (labeler.label(shard) for shard in shards)
+        return
     todo = iter(shards)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(bundle_dir, columns, summaries))
+                               initializer=_init_worker,
+                               initargs=(os.getpid(), bundle_dir, columns, summaries))
     pending: set[Future[ShardResult]] = set()
     try:
         for shard in todo:
