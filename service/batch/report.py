@@ -131,61 +131,84 @@ def _short(name: str, width: int = 42) -> str:
 
 
 def plot(cov: Coverage, path: Path) -> None:
-    """Two panels sharing the time axis: campaign lines on top (legend ordered by total, with
-    totals), topic stacked bars below. Undated articles are left out of the chart, said below."""
+    """Two panels on one time axis. Top: a campaign × period grid with the count in each cell,
+    campaigns ordered by total (uncovered ones last, greyed), because a dozen sparse lines are
+    unreadable while a grid reads like the table an editor reports. Bottom: topics as stacked
+    bars. Undated articles are left out of the chart and said so underneath."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
     periods = cov.dated_periods
-    x = list(range(len(periods)))
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(13, 9), sharex=True,
-                                      gridspec_kw={"height_ratios": [3, 2]})
+    n = max(len(periods), 1)
+    totals = {c: sum(cov.campaign_counts[p, c] for p in periods) for c in cov.campaigns}
+    order = sorted(cov.campaigns, key=lambda c: (-totals[c], list(cov.campaigns).index(c)))
+    grid = np.array([[cov.campaign_counts[p, c] for p in periods] for c in order], dtype=float)
+    grid = grid.reshape(len(order), len(periods))
+    fig = plt.figure(figsize=(min(22.0, max(14.0, 6 + 0.35 * n)), 1.5 + 0.32 * len(order) + 4),
+                     layout="constrained")
+    gs = fig.add_gridspec(2, 1, height_ratios=[max(len(order), 1) * 0.32 + 0.6, 4])
+    top = fig.add_subplot(gs[0])
+    bottom = fig.add_subplot(gs[1], sharex=top)
     unit = "month" if cov.by == "month" else "ISO week"
     total = sum(cov.articles[p] for p in periods)
     span = f"{periods[0]} – {periods[-1]}" if periods else "no dated articles"
     fig.suptitle(f"Coverage per {unit}, {span} ({total:,} dated articles)", fontsize=14,
                  fontweight="bold")
 
-    totals = {c: sum(cov.campaign_counts[p, c] for p in periods) for c in cov.campaigns}
-    covered = sorted((c for c in cov.campaigns if totals[c]), key=lambda c: (-totals[c], c))
-    cmap = plt.get_cmap("tab20")
-    for k, c in enumerate(covered):
-        top.plot(x, [cov.campaign_counts[p, c] for p in periods], marker="o", linewidth=2,
-                 color=cmap(k % 20), label=f"{_short(cov.campaigns[c])} ({totals[c]})")
-    top.set_ylabel("articles tagged with the campaign")
-    top.set_title("Campaigns", loc="left", fontsize=12)
-    top.grid(axis="y", alpha=0.3)
-    top.set_ylim(bottom=0)
-    if covered:
-        top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
-    missing = [cov.campaigns[c] for c in cov.campaigns if not totals[c]]
-    if missing:
-        top.text(0.0, -0.06, "No coverage: " + "; ".join(_short(m, 30) for m in missing),
-                 transform=top.transAxes, fontsize=8, color="dimgray", va="top", wrap=True)
+    if len(order):
+        peak = max(grid.max(), 1.0) if grid.size else 1.0
+        image = top.imshow(np.ma.masked_equal(grid, 0), aspect="auto", cmap="Blues", vmin=0,
+                   vmax=peak * 1.15, extent=(-0.5, len(periods) - 0.5, len(order) - 0.5, -0.5),
+                   interpolation="nearest")
+        if len(periods) <= 60:  # counts in the cells; beyond that a colour scale
+            for r, c in zip(*np.nonzero(grid), strict=True):
+                value = int(grid[r, c])
+                top.text(c, r, str(value), ha="center", va="center",
+                         fontsize=8 if len(periods) <= 24 else 6.5,
+                         color="white" if value > 0.6 * peak else "black")
+        else:
+            fig.colorbar(image, ax=top, fraction=0.02, pad=0.01, label="articles")
+        labels = [f"{_short(cov.campaigns[c])} ({totals[c]})" for c in order]
+        top.set_yticks(range(len(order)), labels, fontsize=9)
+        for tick, c in zip(top.get_yticklabels(), order, strict=True):
+            if not totals[c]:
+                tick.set_color("darkgray")
+        top.set_yticks(np.arange(-0.5, len(order)), minor=True)
+        top.set_xticks(np.arange(-0.5, len(periods)), minor=True)
+        top.grid(which="minor", color="white", linewidth=1.5)
+        top.tick_params(which="minor", length=0)
+    top.set_title("Articles per campaign (an article can carry several)", loc="left", fontsize=12)
+    top.tick_params(axis="x", labelbottom=False, length=0)
 
-    base = [0] * len(periods)
+    base = np.zeros(len(periods))
     topic_totals = {t: sum(cov.topic_counts[p, t] for p in periods) for t in cov.topics}
+    x = np.arange(len(periods))
     for k, t in enumerate(t for t in cov.topics if topic_totals[t]):
-        values = [cov.topic_counts[p, t] for p in periods]
-        bottom.bar(x, values, bottom=base, color=plt.get_cmap("tab10")(k % 10),
+        values = np.array([cov.topic_counts[p, t] for p in periods], dtype=float)
+        bottom.bar(x, values, bottom=base, width=0.8, color=plt.get_cmap("tab10")(k % 10),
                    label=f"{cov.topics[t]} ({topic_totals[t]})")
-        base = [b + v for b, v in zip(base, values, strict=True)]
+        base += values
     bottom.set_ylabel("articles")
-    bottom.set_title("Topics", loc="left", fontsize=12)
+    bottom.set_title("Articles per topic", loc="left", fontsize=12)
     bottom.grid(axis="y", alpha=0.3)
-    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
-    crowded = len(periods) > 12
+    bottom.set_axisbelow(True)
+    handles, labels = bottom.get_legend_handles_labels()
+    if handles:  # legend top-down in the same order as the stack
+        bottom.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      fontsize=9, frameon=False)
+    crowded = len(periods) > 8
     bottom.set_xticks(x, periods, rotation=45 if crowded else 0,
-                      ha="right" if crowded else "center")
+                      ha="right" if crowded else "center", fontsize=8 if len(periods) > 24 else 10)
+    bottom.set_xlim(-0.5, len(periods) - 0.5)
     notes = []
     if cov.articles.get(NO_DATE):
         notes.append(f"{cov.articles[NO_DATE]:,} articles without a readable date are not shown")
     if not cov.complete:
         notes.append("archive job not finished: figures are partial")
     if notes:
-        fig.text(0.01, 0.005, "; ".join(notes), fontsize=9, color="firebrick")
-    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
-    fig.savefig(path, dpi=110)
+        bottom.set_xlabel("; ".join(notes), color="firebrick", fontsize=9, loc="left")
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
