@@ -253,6 +253,7 @@ def test_reading_any_shard_equals_reading_the_file(tmp_path: Path, kind_name: st
         offset = scan.offsets[k] if scan.offsets else None
         got.extend(read_rows(path, kind, start, min(start + 5, 23), offset))
     assert got == rows
+    assert scan_file(path, kind, 5, Columns(), limit=7).rows == 7
 
 
 @pytest.mark.slow

@@ -29,6 +29,7 @@ class JobConfig:
     shard_size: int = 1000
     ray_address: str | None = None
     ray_init: dict[str, Any] = field(default_factory=dict)
+    rows_per_file: int | None = None  # only each file's first rows (benchmarks, trial runs)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def run_job(config: JobConfig, on_progress: Callable[[int], None] | None = None,
     out = config.output
     options = job_options(fmt=config.format, summaries=config.summaries,
                           shard_size=config.shard_size, columns=config.columns,
-                          bundle_dir=config.bundle_dir)
+                          bundle_dir=config.bundle_dir, rows_per_file=config.rows_per_file)
     plan, resumed = open_plan(out, config.input, options, tag_set(config.bundle_dir))
     removed = clean_temporaries(out)
     if removed:

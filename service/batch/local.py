@@ -43,13 +43,9 @@ def _die_with_parent(parent: int) -> None:
 def _init_worker(parent: int, bundle_dir: str, columns: dict[str, Any], summaries: bool) -> None:
     global _LABELER
     _die_with_parent(parent)
-    try:
-        import torch  # noqa: F401  (only present for transformer bundles' workers)
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
     _LABELER = ShardLabeler(bundle_dir, columns, summaries)
+    if "torch" in sys.modules:  # a transformer bundle: one intra-op thread per worker
+        sys.modules["torch"].set_num_threads(1)
 
 
 def _label(shard: Shard) -> ShardResult:

@@ -73,10 +73,12 @@ def bundle_identity(bundle_dir: Path) -> dict[str, str]:
 
 
 def job_options(*, fmt: str, summaries: bool, shard_size: int, columns: Columns,
-                bundle_dir: Path) -> dict[str, Any]:
-    """Everything that changes the output rows (engine and worker count do not)."""
+                bundle_dir: Path, rows_per_file: int | None = None) -> dict[str, Any]:
+    """Everything that changes the output rows (engine and worker count do not).
+    ``rows_per_file`` keeps only each file's first rows (benchmarks, trial runs)."""
     return {"format": fmt, "summaries": summaries, "shard_size": shard_size,
-            "columns": columns.to_dict(), "bundle": bundle_identity(bundle_dir)}
+            "columns": columns.to_dict(), "bundle": bundle_identity(bundle_dir),
+            "rows_per_file": rows_per_file}
 
 
 def tag_set(bundle_dir: Path) -> dict[str, dict[str, str]]:
@@ -106,7 +108,7 @@ def make_plan(spec: str, options: dict[str, Any],
         path = Path(entry["path"])
         kind = file_kind(path)
         assert kind is not None  # resolve_inputs only returns known kinds
-        scan = scan_file(path, kind, size, columns)
+        scan = scan_file(path, kind, size, columns, options.get("rows_per_file"))
         inputs.append({**entry, "kind": kind, "rows": scan.rows})
         for k, start in enumerate(range(0, scan.rows, size)):
             offset = scan.offsets[k] if scan.offsets is not None else None

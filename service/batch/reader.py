@@ -95,22 +95,25 @@ class FileScan:
     offsets: list[int] | None  # byte offset of rows 0, k, 2k… (plain JSONL only: seekable)
 
 
-def scan_file(path: Path, kind: str, shard_size: int, columns: Columns) -> FileScan:
-    """Count the rows of one file and, where the format allows, note where every shard starts."""
+def scan_file(path: Path, kind: str, shard_size: int, columns: Columns,
+              limit: int | None = None) -> FileScan:
+    """Count the rows of one file (at most ``limit``: the first rows only) and, where the format
+    allows, note where every shard starts."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
         _check_columns(path, pf.schema_arrow.names, columns)
-        return FileScan(pf.metadata.num_rows, None)
+        n = pf.metadata.num_rows
+        return FileScan(n if limit is None else min(n, limit), None)
     if kind in ("csv", "csv.gz"):
         with _open_csv(path, kind) as fh:
             reader = csv.DictReader(fh)
             _check_columns(path, reader.fieldnames or [], columns)
-            return FileScan(sum(1 for _ in reader), None)
+            return FileScan(sum(1 for _ in islice(reader, limit)), None)
     rows, pos, offsets = 0, 0, []
     with _open_binary(path, kind) as fh:
-        for raw in fh:
+        for raw in islice(fh, limit):
             if rows % shard_size == 0:
                 offsets.append(pos)
             rows += 1

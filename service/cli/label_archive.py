@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text-column", default="text", help="column holding the article body")
     p.add_argument("--title-column", default="title", help="column holding the title (optional)")
     p.add_argument("--date-column", help="column holding the date (default: date, else published)")
+    p.add_argument("--rows-per-file", type=int, help="only each file's first N rows (a trial run)")
     p.add_argument("--ray-address", help="Ray cluster to join (default: start a local Ray)")
     p.set_defaults(run=run)
 
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine, workers=workers, format=args.format, summaries=args.summaries,
         columns=columns, shard_size=args.shard_size, ray_address=args.ray_address,
         ray_init={"num_cpus": workers} if not args.ray_address else {},
+        rows_per_file=args.rows_per_file,
     )
     bar = None
 
