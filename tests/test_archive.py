@@ -181,6 +181,18 @@ def test_resume_refuses_changed_input_or_options(tiny_bundle: Path, tmp_path: Pa
     assert main(base) == 2
     err = capsys.readouterr().err
     assert "different input" in err and "Traceback" not in err
+    from service.batch.writer import lock
+
+    held = lock(out)  # as a job still running on OUT would
+    assert main(base) == 2
+    assert "another label-archive job is writing" in capsys.readouterr().err
+    held.close()
+    fresh = tmp_path / "fresh"  # a run killed while writing its manifest leaves only a temporary
+    fresh.mkdir()
+    (fresh / "._manifest.json.999.tmp").write_text("{")
+    assert main(["label-archive", str(inp), "-o", str(fresh), "--model", str(tiny_bundle),
+                 "--workers", "1"]) == 0
+    assert not (fresh / "._manifest.json.999.tmp").exists()
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "x.txt").write_text("x")
     other = ["label-archive", str(inp), "-o", str(tmp_path / "other"), "--model", str(tiny_bundle)]

@@ -10,7 +10,14 @@ from typing import Any
 
 from service.batch.plan import job_options, open_plan, tag_set
 from service.batch.reader import Columns
-from service.batch.writer import FORMATS, clean_temporaries, finalize, is_done, write_shard
+from service.batch.writer import (
+    FORMATS,
+    clean_temporaries,
+    finalize,
+    is_done,
+    lock,
+    write_shard,
+)
 
 log = logging.getLogger(__name__)
 ENGINES = ("local", "ray")
@@ -53,6 +60,17 @@ def run_job(config: JobConfig, on_progress: Callable[[int], None] | None = None,
     options = job_options(fmt=config.format, summaries=config.summaries,
                           shard_size=config.shard_size, columns=config.columns,
                           bundle_dir=config.bundle_dir, rows_per_file=config.rows_per_file)
+    out.mkdir(parents=True, exist_ok=True)
+    held = lock(out)
+    try:
+        return _run(config, out, options, on_progress, on_start)
+    finally:
+        held.close()
+
+
+def _run(config: JobConfig, out: Path, options: dict[str, Any],
+         on_progress: Callable[[int], None] | None,
+         on_start: Callable[[int], None] | None) -> JobSummary:
     plan, resumed = open_plan(out, config.input, options, tag_set(config.bundle_dir))
     removed = clean_temporaries(out)
     if removed:

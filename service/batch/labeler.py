@@ -16,6 +16,7 @@ from model.bundle import Bundle, load_bundle
 from model.predict import prepare_articles
 from service.batch.plan import Shard
 from service.batch.reader import Columns, read_rows, record_date
+from service.batch.writer import ArchiveError
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class ShardLabeler:
     def label(self, shard: Shard) -> ShardResult:
         records = read_rows(Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset)
         if len(records) != shard.rows:
-            raise RuntimeError(f"{shard.path}: expected {shard.rows} rows from {shard.start}, "
+            raise ArchiveError(f"{shard.path}: expected {shard.rows} rows from {shard.start}, "
                                f"read {len(records)}; was the file changed during the job?")
         return self.label_records(shard.index, shard.path, shard.start, records)
 

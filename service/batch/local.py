@@ -16,10 +16,12 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from service.batch.labeler import ShardLabeler, ShardResult
 from service.batch.plan import Shard
+from service.batch.writer import ArchiveError
 
 _LABELER: ShardLabeler | None = None
 # One compute thread per worker: the pool already uses every core.
@@ -85,7 +87,14 @@ def run_local(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, An
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                yield fut.result()
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    raise ArchiveError(
+                        "a worker process died (killed, out of memory, or the bundle failed to "
+                        "load: see above); finished parts are kept: run the same command again "
+                        "to resume") from None
+                yield result
                 nxt = next(todo, None)
                 if nxt is not None:
                     pending.add(pool.submit(_label, nxt))

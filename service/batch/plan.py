@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from service.batch.reader import Columns, file_kind, resolve_inputs, scan_file
-from service.batch.writer import atomic_write_text
+from service.batch.writer import (
+    LOCK_FILE,
+    ArchiveError,
+    atomic_write_text,
+    is_temporary,
+)
 
 MANIFEST = "_manifest.json"
 FORMAT_VERSION = 1
 
 
-class PlanError(ValueError):
+class PlanError(ArchiveError):
     """The output folder cannot be (re)used for this job; the message says why and what to do."""
 
 
@@ -154,7 +159,8 @@ def open_plan(out: Path, spec: str, options: dict[str, Any],
     new one, saved before any work starts. Returns ``(plan, resumed)``."""
     old = load_plan(out)
     if old is None:
-        if out.exists() and any(p.name != ".DS_Store" for p in out.iterdir()):
+        leftovers = [p for p in out.iterdir() if p.name != LOCK_FILE and not is_temporary(p)]
+        if leftovers:
             raise PlanError(f"{out} is not empty and has no {MANIFEST}: not a label-archive "
                             "output folder; choose a new or empty folder")
         out.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from service.batch.labeler import ShardLabeler, ShardResult
 from service.batch.plan import Shard
+from service.batch.writer import ArchiveError
 
 
 class _RayShardLabeler:
@@ -67,8 +68,13 @@ def run_ray(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any]
             compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(shards)))),
             num_cpus=1,
         )
-        for row in ds.iter_rows():
-            yield ShardResult.from_dict(json.loads(row["result"]))
+        try:
+            for row in ds.iter_rows():
+                yield ShardResult.from_dict(json.loads(row["result"]))
+        except ray.exceptions.RayError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ArchiveError(f"Ray job failed ({first}); finished parts are kept: run the same "
+                               "command again to resume") from exc
     finally:
         if started:
             ray.shutdown()

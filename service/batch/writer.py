@@ -20,9 +20,33 @@ from pathlib import Path
 from typing import Any
 
 ERRORS_DIR = "_errors"
+LOCK_FILE = "_lock"
 ERRORS_FILE = "_errors.jsonl"
 SUCCESS_FILE = "_SUCCESS"
 FORMATS = ("parquet", "jsonl")
+
+
+class ArchiveError(RuntimeError):
+    """The job cannot go on; the message says why and what to do (shown without a traceback)."""
+
+
+def is_temporary(path: Path) -> bool:
+    return path.name.startswith(".") and path.name.endswith(".tmp")
+
+
+def lock(out: Path) -> Any:
+    """Hold an exclusive lock on OUT for this process's life, so two jobs never share a folder.
+    The kernel drops it when the process dies, even by SIGKILL: no stale locks."""
+    import fcntl
+
+    fh = open(out / LOCK_FILE, "a+")  # noqa: SIM115 (held open on purpose)
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise ArchiveError(f"another label-archive job is writing to {out}; "
+                           "wait for it to finish or stop it") from None
+    return fh
 
 
 def part_name(index: int, fmt: str) -> str:
@@ -65,7 +89,8 @@ def atomic_write_text(final: Path, text: str) -> None:
 
 def clean_temporaries(out: Path) -> int:
     """Delete what killed runs left half-written; returns how many files went."""
-    stale = [p for d in (out, out / ERRORS_DIR) if d.is_dir() for p in d.glob(".*.tmp")]
+    dirs = [d for d in (out, out / ERRORS_DIR) if d.is_dir()]
+    stale = [p for d in dirs for p in d.iterdir() if is_temporary(p)]
     for p in stale:
         p.unlink(missing_ok=True)
     return len(stale)
@@ -134,7 +159,7 @@ def finalize(out: Path, n_shards: int, fmt: str, expected_rows: int) -> dict[str
     atomic_write_text(out / ERRORS_FILE, "".join(lines))
     counts = {"rows": ok + len(lines), "ok": ok, "failed": len(lines), "parts": n_shards}
     if counts["rows"] != expected_rows:
-        raise RuntimeError(f"{out}: parts and errors hold {counts['rows']} rows but the input has "
-                           f"{expected_rows}; the folder was modified by hand?")
+        raise ArchiveError(f"{out}: parts and errors hold {counts['rows']} rows but the input has "
+                           f"{expected_rows}; was the folder modified by hand?")
     atomic_write_text(out / SUCCESS_FILE, json.dumps(counts) + "\n")
     return counts

@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from model.paths import DEFAULT_BUNDLE_DIR
     from service.batch import JobConfig, run_job
     from service.batch.local import default_workers
-    from service.batch.plan import PlanError
     from service.batch.reader import Columns, InputError
+    from service.batch.writer import ArchiveError
     from service.cli.common import UserError, progress
 
     bundle_dir = Path(args.model) if args.model else DEFAULT_BUNDLE_DIR
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_job(config, on_progress=lambda n: bar.update(n) if bar else None,
                           on_start=start)
-    except (InputError, PlanError) as exc:
+    except (InputError, ArchiveError) as exc:
         raise UserError(str(exc)) from None
     finally:
         if bar is not None:
