@@ -285,3 +285,19 @@ def test_ray_engine_gives_the_same_rows_as_local(tiny_bundle: Path, tmp_path: Pa
         outs[engine] = read_out(out)
     assert outs["ray"] == outs["local"]
     assert len(outs["ray"][0]) == 40 and outs["ray"][1][0]["id"] == "bad"
+
+
+@pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
+def test_a_bundle_that_fails_to_load_is_a_message(tiny_bundle: Path, tmp_path: Path, workers: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_bundle, broken)
+    for f in broken.glob("*.npz"):
+        f.unlink()
+    inp = write_jsonl(tmp_path / "in.jsonl", make_rows(30))
+    code = main(["label-archive", str(inp), "-o", str(tmp_path / "out"), "--model", str(broken),
+                 "--workers", workers, "--shard-size", "10"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot load" in err and "Traceback" not in err

@@ -19,11 +19,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from model.bundle import BundleError
 from service.batch.labeler import ShardLabeler, ShardResult
 from service.batch.plan import Shard
 from service.batch.writer import ArchiveError
 
 _LABELER: ShardLabeler | None = None
+_INIT_ERROR: BundleError | None = None  # raised again with the first shard, in the driver
 # One compute thread per worker: the pool already uses every core.
 _THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "TOKENIZERS_PARALLELISM")
@@ -43,14 +45,20 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int, bundle_dir: str, columns: dict[str, Any], summaries: bool) -> None:
-    global _LABELER
+    global _LABELER, _INIT_ERROR
     _die_with_parent(parent)
-    _LABELER = ShardLabeler(bundle_dir, columns, summaries)
+    try:
+        _LABELER = ShardLabeler(bundle_dir, columns, summaries)
+    except BundleError as exc:  # a plain message for the user, not a dead pool
+        _INIT_ERROR = exc
+        return
     if "torch" in sys.modules:  # a transformer bundle: one intra-op thread per worker
         sys.modules["torch"].set_num_threads(1)
 
 
 def _label(shard: Shard) -> ShardResult:
+    if _INIT_ERROR is not None:
+        raise _INIT_ERROR
     assert _LABELER is not None, "worker not initialised"
     return _LABELER.label(shard)
 

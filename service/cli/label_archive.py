@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_job(config, on_progress=lambda n: bar.update(n) if bar else None,
                           on_start=start)
-    except (InputError, ArchiveError) as exc:
+    except (InputError, ArchiveError, BundleError) as exc:
         raise UserError(str(exc)) from None
     finally:
         if bar is not None:
