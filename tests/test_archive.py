@@ -117,7 +117,8 @@ def test_errors_file_and_the_job_goes_on(tiny_bundle: Path, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     good = make_rows(20)
     lines: list = [*good[:5], "{not json", {"id": "e", "text": "   "}, {"id": "m"},
-                   {"text": "no id here"}, "", ["a", "list"], *good[5:]]
+                   {"text": "no id here"}, "", ["a", "list"], {"id": " ", "text": "Có chữ."},
+                   *good[5:]]
     inp = write_jsonl(tmp_path / "in.jsonl", lines)
     with open(inp, "ab") as fh:
         fh.write(b'{"id": "u", "text": "\xff\xfe"}\n')
@@ -126,9 +127,9 @@ def test_errors_file_and_the_job_goes_on(tiny_bundle: Path, tmp_path: Path,
                  "--workers", "1", "--shard-size", "8", "--format", "jsonl"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "27 rows, 20 ok, 7 failed" in err and "_errors.jsonl" in err
+    assert "28 rows, 20 ok, 8 failed" in err and "_errors.jsonl" in err
     _, errors = read_out(out)
-    assert_exactly_once(out, [r["id"] for r in good], 7)
+    assert_exactly_once(out, [r["id"] for r in good], 8)
     by_row = {e["row"]: e for e in errors}
     assert set(errors[0]) == {"id", "error", "file", "row"}
     assert errors[0]["file"] == str(inp.resolve())
@@ -139,7 +140,8 @@ def test_errors_file_and_the_job_goes_on(tiny_bundle: Path, tmp_path: Path,
     assert by_row[9]["error"] == "field 'id': is missing"
     assert "empty line" in by_row[10]["error"]
     assert "expected a JSON object" in by_row[11]["error"]
-    assert "not valid UTF-8" in by_row[27]["error"]
+    assert by_row[12]["error"] == "field 'id': is empty or only whitespace"
+    assert "not valid UTF-8" in by_row[28]["error"]
 
 
 def test_column_mapping_and_summaries(tiny_bundle: Path, tmp_path: Path) -> None:

@@ -59,9 +59,10 @@ class ShardLabeler:
         articles, docs, messages = prepare_articles(
             records, id_field=cols.id, text_field=cols.text, title_field=cols.title)
         for i, art in enumerate(articles):  # an archive row must say which article it is
-            if art is not None and art.id is None:
+            if art is not None and (art.id is None or not art.id.strip()):
                 articles[i], docs[i] = None, None
-                messages[i] = str(ArticleError(cols.id, "is missing"))
+                problem = "is missing" if art.id is None else "is empty or only whitespace"
+                messages[i] = str(ArticleError(cols.id, problem))
         ok = [i for i, d in enumerate(docs) if d is not None]
         tags = self.bundle.tag([docs[i] for i in ok]) if ok else []  # type: ignore[misc]
         rows: list[dict[str, Any]] = []
