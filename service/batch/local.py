@@ -75,13 +75,26 @@ def run_local(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, An
     """Label ``shards`` over ``workers`` processes; yield each shard's result as it completes."""
     if not shards:
         return
-    for name in _THREAD_ENV:  # inherited by the spawned workers
-        os.environ.setdefault(name, "false" if name == "TOKENIZERS_PARALLELISM" else "1")
     workers = max(1, min(workers, len(shards)))
     if workers == 1:  # nothing to parallelise: label in this process, no spawn, no pickling
         labeler = ShardLabeler(bundle_dir, columns, summaries)
         yield from (labeler.label(shard) for shard in shards)
         return
+    saved = {name: os.environ.get(name) for name in _THREAD_ENV}
+    for name in _THREAD_ENV:  # inherited by the workers, spawned as shards are submitted
+        os.environ.setdefault(name, "false" if name == "TOKENIZERS_PARALLELISM" else "1")
+    try:
+        yield from _run_pool(shards, bundle_dir, columns, summaries, workers)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run_pool(shards: Sequence[Shard], bundle_dir: str, columns: dict[str, Any],
+              summaries: bool, workers: int) -> Iterator[ShardResult]:
     todo = iter(shards)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker,
