@@ -15,6 +15,8 @@ COMMANDS: tuple[str, ...] = (
     "service.cli.evaluate",
     "service.cli.train",
     "service.cli.serve",
+    "service.cli.label_archive",
+    "service.cli.report",
 )
 
 

@@ -1,0 +1,102 @@
+"""One archive job: plan (or resume), run an engine over the shards left, commit, finish."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.batch.plan import job_options, open_plan, tag_set
+from service.batch.reader import Columns
+from service.batch.writer import (
+    FORMATS,
+    clean_temporaries,
+    finalize,
+    is_done,
+    lock,
+    write_shard,
+)
+
+log = logging.getLogger(__name__)
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class JobConfig:
+    input: str
+    output: Path
+    bundle_dir: Path
+    engine: str = "local"
+    workers: int = 1
+    format: str = "parquet"
+    summaries: bool = False
+    columns: Columns = field(default_factory=Columns)
+    shard_size: int = 1000
+    ray_address: str | None = None
+    ray_init: dict[str, Any] = field(default_factory=dict)
+    rows_per_file: int | None = None  # only each file's first rows (benchmarks, trial runs)
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    rows: int
+    ok: int
+    failed: int
+    parts: int
+    done_before: int  # parts already finished by earlier runs
+    resumed: bool
+
+
+def run_job(config: JobConfig, on_progress: Callable[[int], None] | None = None,
+            on_start: Callable[[int], None] | None = None) -> JobSummary:
+    """Run (or finish) the job. ``on_start(rows_to_do)`` then ``on_progress(rows)`` per shard."""
+    if config.engine not in ENGINES:
+        raise ValueError(f"unknown engine {config.engine!r} (known: {', '.join(ENGINES)})")
+    if config.format not in FORMATS:
+        raise ValueError(f"unknown format {config.format!r} (known: {', '.join(FORMATS)})")
+    out = config.output
+    options = job_options(fmt=config.format, summaries=config.summaries,
+                          shard_size=config.shard_size, columns=config.columns,
+                          bundle_dir=config.bundle_dir, rows_per_file=config.rows_per_file)
+    out.mkdir(parents=True, exist_ok=True)
+    held = lock(out)
+    try:
+        return _run(config, out, options, on_progress, on_start)
+    finally:
+        held.close()
+
+
+def _run(config: JobConfig, out: Path, options: dict[str, Any],
+         on_progress: Callable[[int], None] | None,
+         on_start: Callable[[int], None] | None) -> JobSummary:
+    plan, resumed = open_plan(out, config.input, options, tag_set(config.bundle_dir))
+    removed = clean_temporaries(out)
+    if removed:
+        log.info("removed %d unfinished part file(s) left by an interrupted run", removed)
+    todo = [s for s in plan.shards if not is_done(out, s.index, plan.format)]
+    done_before = len(plan.shards) - len(todo)
+    if resumed:
+        log.info("resuming: %d of %d parts already done, %d to go",
+                 done_before, len(plan.shards), len(todo))
+    if on_start:
+        on_start(sum(s.rows for s in todo))
+    kwargs = {"bundle_dir": str(config.bundle_dir), "columns": plan.columns.to_dict(),
+              "summaries": bool(plan.options["summaries"]), "workers": config.workers}
+    if config.engine == "ray":
+        from service.batch.ray_engine import run_ray
+
+        results = run_ray(todo, address=config.ray_address, init_options=config.ray_init, **kwargs)
+    else:
+        from service.batch.local import run_local
+
+        results = run_local(todo, **kwargs)
+    for result in results:
+        write_shard(out, result.index, plan.format, result.rows, result.errors,
+                    plan.options["summaries"])
+        if on_progress:
+            on_progress(len(result.rows) + len(result.errors))
+    counts = finalize(out, len(plan.shards), plan.format, plan.rows)
+    return JobSummary(counts["rows"], counts["ok"], counts["failed"], counts["parts"],
+                      done_before, resumed)

@@ -1,0 +1,80 @@
+"""The ``ray`` engine: Ray Data ``map_batches`` over an actor pool, one bundle per actor.
+
+The dataset is the list of shards still to do (small: a few numbers each); each actor loads
+the bundle once, then reads and labels whole shards (input files must be readable at the same
+path on every node, e.g. a shared mount). Results come back to the driver, which commits them
+with the same writer as the local engine, so both engines write identical folders.
+Without ``address``, ``ray.init()`` starts a throw-away local Ray inside this process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from service.batch.labeler import ShardLabeler, ShardResult
+from service.batch.plan import Shard
+from service.batch.writer import ArchiveError
+
+
+class _RayShardLabeler:
+    """Callable class for ``map_batches``: constructed once per actor (loads the bundle)."""
+
+    def __init__(self, bundle_dir: str, columns: dict[str, Any], summaries: bool) -> None:
+        self.labeler = ShardLabeler(bundle_dir, columns, summaries)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"index": [], "result": []}
+        for spec in batch["shard"]:
+            result = self.labeler.label(Shard(**json.loads(spec)))
+            out["index"].append(result.index)
+            # JSON keeps nested rows out of Arrow schema inference: rows pass through untouched
+            out["result"].append(json.dumps(result.to_dict(), ensure_ascii=False))
+        return out
+
+
+def run_ray(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any], summaries: bool,
+            workers: int, address: str | None = None,
+            init_options: dict[str, Any] | None = None) -> Iterator[ShardResult]:
+    """Label ``shards`` with ``workers`` Ray actors; yield each shard's result as it arrives."""
+    if not shards:
+        return
+    import ray
+
+    started = False
+    if not ray.is_initialized():
+        options = {"include_dashboard": False, "log_to_driver": False,
+                   "logging_level": logging.WARNING, **(init_options or {})}
+        if address:
+            options.pop("num_cpus", None)
+            options.pop("object_store_memory", None)
+        ray.init(address=address, **options)
+        started = True
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # the job draws its own bar
+        ctx.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        items = [{"shard": json.dumps(asdict(s))} for s in shards]
+        ds = ray.data.from_items(items, override_num_blocks=min(len(items), 200))
+        ds = ds.map_batches(
+            _RayShardLabeler,
+            fn_constructor_kwargs={"bundle_dir": bundle_dir, "columns": columns,
+                                   "summaries": summaries},
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(shards)))),
+            num_cpus=1,
+        )
+        try:
+            for row in ds.iter_rows():
+                yield ShardResult.from_dict(json.loads(row["result"]))
+        except ray.exceptions.RayError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ArchiveError(f"Ray job failed ({first}); finished parts are kept: run the same "
+                               "command again to resume") from exc
+    finally:
+        if started:
+            ray.shutdown()

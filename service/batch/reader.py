@@ -1,0 +1,219 @@
+"""Archive input: find the files, count their rows, read any row range of one file.
+
+An archive is a JSONL / JSONL.gz / CSV(.gz) / Parquet file, a folder of them or a glob. Rows are
+addressed by (file, row index), so a shard is "rows [start, stop) of file f" and can be read
+by any worker on its own. A row that cannot be decoded comes back as a
+:class:`~model.predict.RecordError` in its place (same words as ``tinbai tag``), never skipped,
+so row *n* of a shard always answers row *n* of the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from model.predict import RecordError
+
+# file kind by name ending; the longest ending wins (".jsonl.gz" before ".gz").
+SUFFIXES: dict[str, str] = {
+    ".jsonl.gz": "jsonl.gz",
+    ".ndjson.gz": "jsonl.gz",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv.gz": "csv.gz",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_CSV_FIELD_LIMIT = 2**31 - 1  # articles can be longer than csv's 128 KiB default
+
+
+class InputError(ValueError):
+    """An archive input that cannot be used at all (no files, unknown format, no text column)."""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which input columns hold the id, text, title and date (the first non-empty date wins)."""
+
+    id: str = "id"
+    text: str = "text"
+    title: str = "title"
+    date: tuple[str, ...] = ("date", "published")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "title": self.title, "date": list(self.date)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Columns:
+        return cls(id=raw["id"], text=raw["text"], title=raw["title"], date=tuple(raw["date"]))
+
+    def wanted(self) -> list[str]:
+        return [self.id, self.text, self.title, *self.date]
+
+
+def file_kind(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return SUFFIXES[suffix]
+    return None
+
+
+def resolve_inputs(spec: str) -> list[Path]:
+    """The archive's files in a fixed order (sorted by path): a file, a folder (searched
+    recursively; hidden and ``_``-prefixed names skipped) or a glob."""
+    p = Path(spec)
+    if p.is_file():
+        if file_kind(p) is None:
+            raise InputError(f"{spec}: unknown input format (expected {', '.join(SUFFIXES)})")
+        return [p.resolve()]
+    if p.is_dir():
+        found = [f for f in p.rglob("*") if f.is_file() and file_kind(f) is not None
+                 and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)]
+    else:
+        found = [Path(f) for f in glob.glob(spec, recursive=True)
+                 if Path(f).is_file() and file_kind(Path(f)) is not None]
+    if not found:
+        raise InputError(f"no input files found at {spec} (JSONL, JSONL.gz, CSV or Parquet)")
+    return sorted(f.resolve() for f in found)
+
+
+@dataclass(frozen=True)
+class FileScan:
+    rows: int
+    offsets: list[int] | None  # byte offset of rows 0, k, 2k… (plain JSONL only: seekable)
+
+
+def scan_file(path: Path, kind: str, shard_size: int, columns: Columns,
+              limit: int | None = None) -> FileScan:
+    """Count the rows of one file (at most ``limit``: the first rows only) and, where the format
+    allows, note where every shard starts."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        _check_columns(path, pf.schema_arrow.names, columns)
+        n = pf.metadata.num_rows
+        return FileScan(n if limit is None else min(n, limit), None)
+    if kind in ("csv", "csv.gz"):
+        with _open_csv(path, kind) as fh:
+            reader = csv.DictReader(fh)
+            _check_columns(path, reader.fieldnames or [], columns)
+            return FileScan(sum(1 for _ in islice(reader, limit)), None)
+    rows, pos, offsets = 0, 0, []
+    with _open_binary(path, kind) as fh:
+        for raw in islice(fh, limit):
+            if rows % shard_size == 0:
+                offsets.append(pos)
+            rows += 1
+            pos += len(raw)
+    return FileScan(rows, offsets if kind == "jsonl" else None)
+
+
+def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
+    missing = [c for c in (columns.id, columns.text) if c not in names]
+    if missing:
+        raise InputError(f"{path}: no column {', '.join(map(repr, missing))} "
+                         f"(columns: {', '.join(names) or 'none'}); "
+                         "map them with --id-column / --text-column")
+
+
+def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None = None) -> list[Any]:
+    """Rows ``[start, stop)`` of one file: parsed objects, or a RecordError in a bad row's place.
+    ``offset`` is the byte offset of row ``start`` when the file is seekable (plain JSONL)."""
+    if kind == "parquet":
+        return _parquet_rows(path, start, stop)
+    if kind in ("csv", "csv.gz"):
+        with _open_csv(path, kind) as fh:
+            return [_csv_row(row, start + i + 1)
+                    for i, row in enumerate(islice(csv.DictReader(fh), start, stop))]
+    with _open_binary(path, kind) as fh:
+        if offset is not None:
+            fh.seek(offset)
+            lines: Iterator[bytes] = islice(fh, stop - start)
+        else:  # compressed: decompress from the start, skipping lines unparsed
+            lines = islice(fh, start, stop)
+        return [decode_json_line(raw, start + i + 1) for i, raw in enumerate(lines)]
+
+
+def decode_json_line(raw: bytes, lineno: int) -> Any:
+    """One JSONL line → object, or a RecordError worded as ``tinbai tag`` words it."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+    if not line.strip():
+        return RecordError(f"line {lineno}: empty line, expected a JSON object")
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RecordError(f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
+
+
+def _csv_row(row: dict[str | None, Any], number: int) -> Any:
+    # Bytes that are not UTF-8 arrive as lone surrogates (surrogateescape): report, don't guess.
+    for value in row.values():
+        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+            return RecordError(f"row {number}: not valid UTF-8")
+    return {k: v for k, v in row.items() if k is not None}
+
+
+def _parquet_rows(path: Path, start: int, stop: int) -> list[Any]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    meta = pf.metadata
+    groups, first, seen = [], None, 0
+    for g in range(meta.num_row_groups):  # only the row groups that overlap [start, stop)
+        n = meta.row_group(g).num_rows
+        if seen + n > start and seen < stop:
+            groups.append(g)
+            first = seen if first is None else first
+        seen += n
+    out: list[Any] = []
+    if not groups:
+        return out
+    pos = first or 0
+    for batch in pf.iter_batches(batch_size=1024, row_groups=groups):
+        lo, hi = max(start - pos, 0), min(stop - pos, batch.num_rows)
+        if hi > lo:
+            out.extend(batch.slice(lo, hi - lo).to_pylist())
+        pos += batch.num_rows
+        if pos >= stop:
+            break
+    return out
+
+
+def _open_binary(path: Path, kind: str) -> IO[bytes]:
+    return gzip.open(path, "rb") if kind.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def _open_csv(path: Path, kind: str) -> IO[str]:
+    csv.field_size_limit(min(_CSV_FIELD_LIMIT, sys.maxsize))
+    raw = _open_binary(path, kind)
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def record_date(record: Any, columns: Columns) -> str | None:
+    """The row's date as text (ISO for typed dates), from the first date column that has one."""
+    if not isinstance(record, Mapping):
+        return None
+    for name in columns.date:
+        value = record.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return str(value).strip()
+    return None
