@@ -24,15 +24,30 @@ from model.phobert.modeling import (  # noqa: E402
 from tests.conftest import SHARED  # noqa: E402
 
 TOKENIZER = SHARED / "phobert-tokenizer"
-needs_tokenizer = pytest.mark.skipif(not (TOKENIZER / "bpe.codes").is_file(),
-                                     reason="PhoBERT tokenizer files not in ../shared")
-TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+needs_tokenizer = pytest.mark.skipif(
+    not (TOKENIZER / "bpe.codes").is_file(), reason="PhoBERT tokenizer files not in ../shared"
+)
+TINY = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+}
 
 
-def tiny_model(vocab: int = 50, topics: int = 3, campaigns: int = 2, pooling: str = "mean") -> TwoHeadModel:
+def tiny_model(
+    vocab: int = 50, topics: int = 3, campaigns: int = 2, pooling: str = "mean"
+) -> TwoHeadModel:
     torch.manual_seed(0)
-    enc = random_encoder({**TINY, "vocab_size": vocab, "max_position_embeddings": 40, "pad_token_id": 1,
-                          "type_vocab_size": 1})
+    enc = random_encoder(
+        {
+            **TINY,
+            "vocab_size": vocab,
+            "max_position_embeddings": 40,
+            "pad_token_id": 1,
+            "type_vocab_size": 1,
+        }
+    )
     return TwoHeadModel(enc, topics, campaigns, pooling=pooling, dropout=0.0)
 
 
@@ -89,13 +104,18 @@ def test_masked_loss_ignores_the_head_a_row_lacks() -> None:
     # No gradient flows to a head's logits on rows without that head's labels.
     assert torch.all(topic.grad[2:] == 0) and torch.any(topic.grad[:2] != 0)
     assert torch.all(camp.grad[:2] == 0) and torch.any(camp.grad[2:] != 0)
-    expected = (torch.nn.functional.cross_entropy(topic[:2], topic_y[:2])
-                + torch.nn.functional.binary_cross_entropy_with_logits(camp[2:], camp_y[2:]))
+    expected = torch.nn.functional.cross_entropy(
+        topic[:2], topic_y[:2]
+    ) + torch.nn.functional.binary_cross_entropy_with_logits(camp[2:], camp_y[2:])
     assert torch.allclose(loss, expected)
     # Changing what a masked row "says" changes nothing.
-    other = masked_multitask_loss(topic.detach() + torch.tensor([[0], [0], [9.0], [9.0]]),
-                                  camp.detach() + torch.tensor([[5.0], [5.0], [0], [0]]),
-                                  topic_y, camp_y, camp_mask)
+    other = masked_multitask_loss(
+        topic.detach() + torch.tensor([[0], [0], [9.0], [9.0]]),
+        camp.detach() + torch.tensor([[5.0], [5.0], [0], [0]]),
+        topic_y,
+        camp_y,
+        camp_mask,
+    )
     assert torch.allclose(other, loss.detach())
 
 
@@ -104,11 +124,19 @@ def test_masked_loss_with_one_head_absent_is_finite() -> None:
     none = torch.tensor([False, False])
     only_topic = masked_multitask_loss(topic, camp, torch.tensor([1, 0]), torch.zeros(2, 2), none)
     assert torch.isfinite(only_topic)
-    assert torch.allclose(only_topic, torch.nn.functional.cross_entropy(topic, torch.tensor([1, 0])))
+    assert torch.allclose(
+        only_topic, torch.nn.functional.cross_entropy(topic, torch.tensor([1, 0]))
+    )
     nothing = masked_multitask_loss(topic, camp, torch.tensor([-1, -1]), torch.zeros(2, 2), none)
     assert float(nothing) == 0.0
-    weighted = masked_multitask_loss(topic, camp, torch.tensor([1, 0]), torch.zeros(2, 2), none,
-                                     topic_weight=torch.tensor([1.0, 3.0, 1.0]))
+    weighted = masked_multitask_loss(
+        topic,
+        camp,
+        torch.tensor([1, 0]),
+        torch.zeros(2, 2),
+        none,
+        topic_weight=torch.tensor([1.0, 3.0, 1.0]),
+    )
     assert not torch.allclose(weighted, only_topic)
 
 
@@ -117,7 +145,12 @@ def test_loss_decreases_on_a_separable_set() -> None:
     model = tiny_model(vocab=50, topics=2, campaigns=1)
     # Class 0 reads tokens 10-19, class 1 tokens 30-39; campaign 0 = "token 45 present".
     gen = torch.Generator().manual_seed(1)
-    ids = torch.cat([torch.randint(10, 20, (16, 12), generator=gen), torch.randint(30, 40, (16, 12), generator=gen)])
+    ids = torch.cat(
+        [
+            torch.randint(10, 20, (16, 12), generator=gen),
+            torch.randint(30, 40, (16, 12), generator=gen),
+        ]
+    )
     ids[::3, 5] = 45
     topic_y = torch.tensor([0] * 16 + [1] * 16)
     camp_y = (ids == 45).any(1).float().unsqueeze(1)
@@ -145,7 +178,9 @@ def test_tokenizer_copy_keeps_the_last_merge(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     (src / "vocab.txt").write_text("xin 5\nch@@ 4\nào 3\nchào 2\n", encoding="utf-8")
-    (src / "bpe.codes").write_text("c h 9\nà o</w> 8\nch ào</w> 7", encoding="utf-8")  # no final newline
+    (src / "bpe.codes").write_text(
+        "c h 9\nà o</w> 8\nch ào</w> 7", encoding="utf-8"
+    )  # no final newline
     from transformers import PhobertTokenizer
 
     raw = PhobertTokenizer(str(src / "vocab.txt"), str(src / "bpe.codes"))
@@ -171,8 +206,9 @@ def test_missing_pretrained_weights_say_where_to_put_them(tmp_path: Path, monkey
         load_pretrained_encoder(str(empty))
 
 
-def test_missing_weights_fail_training_before_any_work(tiny_corpus: dict[str, Path], tmp_path: Path,
-                                                       monkeypatch, capsys) -> None:
+def test_missing_weights_fail_training_before_any_work(
+    tiny_corpus: dict[str, Path], tmp_path: Path, monkeypatch, capsys
+) -> None:
     if not (TOKENIZER / "bpe.codes").is_file():
         pytest.skip("PhoBERT tokenizer files not in ../shared")
     import yaml
@@ -180,10 +216,17 @@ def test_missing_weights_fail_training_before_any_work(tiny_corpus: dict[str, Pa
     from service.cli import main
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    config = {"kind": "phobert", "output": str(tmp_path / "b"), "summarizer": None,
-              "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"])},
-              "phobert": {"base_model": "vinai/phobert-base", "tokenizer": str(TOKENIZER),
-                          "cache_dir": str(tmp_path / "cache")}}
+    config = {
+        "kind": "phobert",
+        "output": str(tmp_path / "b"),
+        "summarizer": None,
+        "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"])},
+        "phobert": {
+            "base_model": "vinai/phobert-base",
+            "tokenizer": str(TOKENIZER),
+            "cache_dir": str(tmp_path / "cache"),
+        },
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     assert main(["train", "--config", str(path)]) == 2
@@ -207,7 +250,9 @@ def test_shipped_configs_validate() -> None:
 
     repo = Path(__file__).resolve().parents[1]
     base = phobert_config(load_config(repo / "configs" / "phobert-base.yaml"))
-    assert base.base_model == "vinai/phobert-base" and base.max_length == 256 and base.batch_size == 32
+    assert (
+        base.base_model == "vinai/phobert-base" and base.max_length == 256 and base.batch_size == 32
+    )
     assert 2e-5 <= base.lr <= 5e-5
     small = phobert_config(load_config(repo / "configs" / "phobert-small.yaml"))
     assert small.base_model is None and small.scratch
@@ -225,19 +270,36 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
     from training.config import TrainConfig
 
     out = tmp_path_factory.mktemp("phobert") / "tiny-phobert"
-    config = TrainConfig.model_validate({
-        "kind": "phobert",
-        "name": "tiny-phobert",
-        "output": str(out),
-        "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"])},
-        "campaigns": {"labels": [str(tiny_corpus["labels"])], "dev": str(tiny_corpus["dir"] / "none.jsonl"),
-                      "cv_folds": 3},
-        "summarizer": None,
-        "phobert": {"scratch": TINY, "tokenizer": str(TOKENIZER), "max_length": 32, "overlap": 8,
-                    "max_windows": 3, "train_windows": 2, "pooling": "mean", "lr": 5e-3, "batch_size": 8,
-                    "epochs": 4, "patience": 4, "threads": 1, "warmup_ratio": 0.0,
-                    "cache_dir": str(tmp_path_factory.mktemp("cache"))},
-    })
+    config = TrainConfig.model_validate(
+        {
+            "kind": "phobert",
+            "name": "tiny-phobert",
+            "output": str(out),
+            "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"])},
+            "campaigns": {
+                "labels": [str(tiny_corpus["labels"])],
+                "dev": str(tiny_corpus["dir"] / "none.jsonl"),
+                "cv_folds": 3,
+            },
+            "summarizer": None,
+            "phobert": {
+                "scratch": TINY,
+                "tokenizer": str(TOKENIZER),
+                "max_length": 32,
+                "overlap": 8,
+                "max_windows": 3,
+                "train_windows": 2,
+                "pooling": "mean",
+                "lr": 5e-3,
+                "batch_size": 8,
+                "epochs": 4,
+                "patience": 4,
+                "threads": 1,
+                "warmup_ratio": 0.0,
+                "cache_dir": str(tmp_path_factory.mktemp("cache")),
+            },
+        }
+    )
     return train(config, out)
 
 
@@ -245,11 +307,19 @@ def _docs() -> list:
     from model.text import prepare
 
     return [
-        prepare("Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên vui mừng. Giải vô địch sắp tới.",
-                "Bóng đá"),
-        prepare("Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin. Sức khỏe người dân tốt.", "Sức khỏe"),
-        prepare("Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu 300 đơn vị máu. "
-                "Phong trào hiến máu tình nguyện lan rộng.", "Ngày hội hiến máu tình nguyện"),
+        prepare(
+            "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên vui mừng. Giải vô địch sắp tới.",
+            "Bóng đá",
+        ),
+        prepare(
+            "Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin. Sức khỏe người dân tốt.",
+            "Sức khỏe",
+        ),
+        prepare(
+            "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu 300 đơn vị máu. "
+            "Phong trào hiến máu tình nguyện lan rộng.",
+            "Ngày hội hiến máu tình nguyện",
+        ),
     ]
 
 
@@ -290,8 +360,13 @@ def test_tag_records_contract_and_unknown_option(phobert_bundle: Path) -> None:
     from model.predict import tag_records
 
     bundle = load_bundle(phobert_bundle, backend="torch")
-    rows = tag_records(bundle, [{"id": "a", "title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng."},
-                                {"id": "b", "text": ""}])
+    rows = tag_records(
+        bundle,
+        [
+            {"id": "a", "title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng."},
+            {"id": "b", "text": ""},
+        ],
+    )
     assert rows[0]["id"] == "a" and set(rows[0]) == {"id", "topic", "campaigns"}
     assert set(rows[0]["topic"]) == {"label", "score"}
     assert set(rows[1]) == {"id", "error"}
@@ -326,7 +401,9 @@ def test_onnx_int8_agrees_with_torch(phobert_bundle: Path, tmp_path: Path) -> No
     with pytest.raises(Exception, match="export-onnx"):
         load_bundle(copy, backend="onnx")
     assert main(["export-onnx", str(copy)]) == 0
-    assert (copy / "onnx" / "model.onnx").is_file() and (copy / "onnx" / "model.int8.onnx").is_file()
+    assert (copy / "onnx" / "model.onnx").is_file() and (
+        copy / "onnx" / "model.int8.onnx"
+    ).is_file()
     ort = load_bundle(copy)  # auto picks the int8 graph
     assert ort.tagger.backend == "onnx-int8"
     fp32 = load_bundle(copy, backend="onnx-fp32").tagger
@@ -338,3 +415,44 @@ def test_onnx_int8_agrees_with_torch(phobert_bundle: Path, tmp_path: Path) -> No
     np.testing.assert_allclose(fp, tp, atol=1e-4)
     assert (ip.argmax(1) == tp.argmax(1)).all()
     assert np.abs(ip - tp).max() < 0.1
+
+
+@needs_tokenizer
+def test_cli_tag_and_api_serve_a_phobert_bundle(
+    phobert_bundle: Path, tmp_path: Path, capsys
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.cli import main
+    from service.settings import Settings
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps(
+            {"id": "1", "title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng trong trận đấu."},
+            ensure_ascii=False,
+        )
+        + "\nnot json\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "-o", str(out), "--model", str(phobert_bundle)]) == 1
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert (
+        rows[0]["id"] == "1" and rows[0]["topic"]["label"] == "the-thao" and "campaigns" in rows[0]
+    )
+    assert set(rows[1]) == {"id", "error"}
+    client = TestClient(create_app(Settings(bundle=phobert_bundle)))
+    res = client.post(
+        "/v1/tag",
+        json={
+            "id": "x",
+            "title": "Sức khỏe",
+            "text": "Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin.",
+        },
+    )
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["model"]["kind"] == "phobert" and body["topic"]["label"] == "suc-khoe"
+    assert len(body["topic"]["ranking"]) == 10

@@ -38,11 +38,30 @@ from model.bundle import BundleManifest, copy_summarizer, write_manifest
 from model.campaigns import CampaignDetector
 from model.campaigns.matcher import CueMatcher
 from model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
-from model.phobert.inputs import MERGES_FILE, VOCAB_FILE, WindowSpec, install_tokenizer, load_tokenizer, model_text
-from model.phobert.tagger import COMPONENT, ENCODER_DIR, TOKENIZER_DIR, PhobertTagger, write_tagger_config
+from model.phobert.inputs import (
+    MERGES_FILE,
+    VOCAB_FILE,
+    WindowSpec,
+    install_tokenizer,
+    load_tokenizer,
+    model_text,
+)
+from model.phobert.tagger import (
+    COMPONENT,
+    ENCODER_DIR,
+    TOKENIZER_DIR,
+    PhobertTagger,
+    write_tagger_config,
+)
 from model.taxonomy import Taxonomy, load_taxonomy
 from model.text import prepare
-from training.campaigns import LabelledArticle, _best_threshold, join_texts, read_label_files, train_campaign_detector
+from training.campaigns import (
+    LabelledArticle,
+    _best_threshold,
+    join_texts,
+    read_label_files,
+    train_campaign_detector,
+)
 from training.config import ConfigError, TrainConfig, resolve_data, resolve_repo
 from training.data import fingerprint_files, read_rows
 from training.metrics import campaign_metrics, topic_metrics
@@ -58,8 +77,12 @@ class PhobertConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_model: str | None = None  # hub id or local dir of pre-trained weights; None = random init
-    scratch: dict[str, Any] = Field(default_factory=dict)  # RobertaConfig kwargs when base_model is None
-    tokenizer: str = "phobert-tokenizer"  # vocab.txt + bpe.codes; relative paths read from ../shared
+    scratch: dict[str, Any] = Field(
+        default_factory=dict
+    )  # RobertaConfig kwargs when base_model is None
+    tokenizer: str = (
+        "phobert-tokenizer"  # vocab.txt + bpe.codes; relative paths read from ../shared
+    )
     max_length: int = Field(256, ge=8, le=512)
     overlap: int = Field(64, ge=0)
     max_windows: int | None = Field(4, ge=1)  # windows per article at evaluation / serving
@@ -73,6 +96,9 @@ class PhobertConfig(BaseModel):
     batch_size: int = Field(32, ge=1)
     eval_batch_size: int = Field(64, ge=1)
     epochs: int = Field(3, ge=1)
+    # Batches between two dev evaluations; None = one pass over the training windows. Each
+    # epoch draws a fresh permutation, so a short epoch still sees different articles.
+    steps_per_epoch: int | None = Field(None, ge=1)
     patience: int = Field(1, ge=0)  # epochs without dev improvement before stopping
     grad_clip: float = Field(1.0, gt=0)
     class_weighting: Literal["none", "balanced", "sqrt"] = "sqrt"
@@ -106,7 +132,9 @@ def phobert_config(config: TrainConfig) -> PhobertConfig:
     try:
         return PhobertConfig.model_validate(config.phobert or {})
     except ValidationError as exc:
-        problems = "; ".join(f"phobert.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"phobert.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigError(f"invalid phobert config: {problems}") from None
 
 
@@ -127,8 +155,10 @@ def seed_everything(seed: int) -> None:
 
 
 def _segment_batch(batch: dict[str, list], max_chars: int | None) -> dict[str, list]:
-    texts = [model_text(prepare(text or "", title), max_chars)
-             for title, text in zip(batch["title"], batch["text"], strict=True)]
+    texts = [
+        model_text(prepare(text or "", title), max_chars)
+        for title, text in zip(batch["title"], batch["text"], strict=True)
+    ]
     return {"model_text": texts}
 
 
@@ -140,8 +170,17 @@ def _fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def load_topic_split(path: Path, tokenizer: Any, tokenizer_id: str, *, max_chars: int | None,
-                     limit: int | None, seed: int, cache: Path, num_proc: int) -> Any:
+def load_topic_split(
+    path: Path,
+    tokenizer: Any,
+    tokenizer_id: str,
+    *,
+    max_chars: int | None,
+    limit: int | None,
+    seed: int,
+    cache: Path,
+    num_proc: int,
+) -> Any:
     """VNTC rows → ``datasets.Dataset`` with ``id``, ``topic``, ``model_text`` and ``ids``
     (token ids without special tokens). Segmentation (~70 articles/s) dominates, so both
     ``map`` steps are cached under ``cache`` with fingerprints of exactly what they depend on:
@@ -149,18 +188,32 @@ def load_topic_split(path: Path, tokenizer: Any, tokenizer_id: str, *, max_chars
     import datasets
     import underthesea
 
-    ds = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=str(cache / "hf"))
+    ds = datasets.load_dataset(
+        "json", data_files=str(path), split="train", cache_dir=str(cache / "hf")
+    )
     ds = ds.select_columns([c for c in ("id", "title", "text", "topic") if c in ds.column_names])
     if limit is not None and limit < len(ds):
         ds = ds.shuffle(seed=seed).select(range(limit))
     base = (DATA_FORMAT, fingerprint_files([path]), limit, seed)
     seg_fp = _fingerprint(*base, max_chars, "underthesea", underthesea.__version__)
-    ds = ds.map(_segment_batch, batched=True, batch_size=32, fn_kwargs={"max_chars": max_chars},
-                remove_columns=[c for c in ("title", "text") if c in ds.column_names],
-                new_fingerprint=seg_fp, num_proc=num_proc if num_proc > 1 else None,
-                desc=f"segmenting {path.name}")
-    ds = ds.map(_tokenize_batch, batched=True, batch_size=256, fn_kwargs={"tokenizer": tokenizer},
-                new_fingerprint=_fingerprint(seg_fp, tokenizer_id), desc=f"tokenising {path.name}")
+    ds = ds.map(
+        _segment_batch,
+        batched=True,
+        batch_size=32,
+        fn_kwargs={"max_chars": max_chars},
+        remove_columns=[c for c in ("title", "text") if c in ds.column_names],
+        new_fingerprint=seg_fp,
+        num_proc=num_proc if num_proc > 1 else None,
+        desc=f"segmenting {path.name}",
+    )
+    ds = ds.map(
+        _tokenize_batch,
+        batched=True,
+        batch_size=256,
+        fn_kwargs={"tokenizer": tokenizer},
+        new_fingerprint=_fingerprint(seg_fp, tokenizer_id),
+        desc=f"tokenising {path.name}",
+    )
     return ds
 
 
@@ -175,8 +228,9 @@ class Example:
     campaign_mask: bool
 
 
-def split_campaign_rows(articles: list[LabelledArticle], fraction: float, seed: int
-                        ) -> tuple[list[LabelledArticle], list[LabelledArticle]]:
+def split_campaign_rows(
+    articles: list[LabelledArticle], fraction: float, seed: int
+) -> tuple[list[LabelledArticle], list[LabelledArticle]]:
     """Seeded split of the campaign training labels into train / threshold-validation,
     stratified on whether an article has any campaign."""
     rng = random.Random(seed)
@@ -215,8 +269,10 @@ def build_model(cfg: PhobertConfig, tokenizer: Any, n_topics: int, n_campaigns: 
     if cfg.base_model:
         encoder = load_pretrained_encoder(cfg.base_model)
         if encoder.config.vocab_size < len(tokenizer):
-            raise ValueError(f"{cfg.base_model}: vocabulary ({encoder.config.vocab_size}) smaller "
-                             f"than the tokenizer's ({len(tokenizer)})")
+            raise ValueError(
+                f"{cfg.base_model}: vocabulary ({encoder.config.vocab_size}) smaller "
+                f"than the tokenizer's ({len(tokenizer)})"
+            )
     else:
         scratch = {
             "vocab_size": len(tokenizer),
@@ -229,8 +285,10 @@ def build_model(cfg: PhobertConfig, tokenizer: Any, n_topics: int, n_campaigns: 
         }
         encoder = random_encoder(scratch)
     if encoder.config.max_position_embeddings < cfg.max_length + 2:
-        raise ValueError(f"the encoder reads at most {encoder.config.max_position_embeddings - 2} "
-                         f"tokens; max_length is {cfg.max_length}")
+        raise ValueError(
+            f"the encoder reads at most {encoder.config.max_position_embeddings - 2} "
+            f"tokens; max_length is {cfg.max_length}"
+        )
     return TwoHeadModel(encoder, n_topics, n_campaigns, cfg.pooling, cfg.dropout)
 
 
@@ -257,7 +315,8 @@ def _collate(batch: list[Example], pad_id: int, n_campaigns: int) -> dict[str, A
         "attention_mask": mask,
         "topic": torch.tensor([e.topic for e in batch], dtype=torch.long),
         "campaigns": torch.from_numpy(np.stack([e.campaigns for e in batch]).astype(np.float32))
-        if n_campaigns else torch.zeros((len(batch), 0)),
+        if n_campaigns
+        else torch.zeros((len(batch), 0)),
         "campaign_mask": torch.tensor([e.campaign_mask for e in batch], dtype=torch.bool),
     }
 
@@ -266,8 +325,14 @@ def _bar(total: int, desc: str) -> Any:
     from tqdm import tqdm
 
     tty = sys.stderr.isatty()
-    return tqdm(total=total, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
-                mininterval=0.5 if tty else 30.0)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="step",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=0.5 if tty else 30.0,
+    )
 
 
 # ---------------------------------------------------------------- training
@@ -294,7 +359,9 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
 
     install_tokenizer(tokenizer_source(cfg), tmp / TOKENIZER_DIR)
     tokenizer = load_tokenizer(tmp / TOKENIZER_DIR)
-    tok_id = fingerprint_files([tmp / TOKENIZER_DIR / VOCAB_FILE, tmp / TOKENIZER_DIR / MERGES_FILE])
+    tok_id = fingerprint_files(
+        [tmp / TOKENIZER_DIR / VOCAB_FILE, tmp / TOKENIZER_DIR / MERGES_FILE]
+    )
     eval_spec = cfg.window_spec()
     train_spec = cfg.window_spec(cfg.train_windows)
     cache = cache_root(cfg)
@@ -304,17 +371,38 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     # --- data
     train_path, dev_path = resolve_data(config.topics.train), resolve_data(config.topics.dev)
     t0 = time.time()
-    train_ds = load_topic_split(train_path, tokenizer, tok_id, max_chars=train_spec.char_budget(),
-                                limit=cfg.max_train_articles, seed=config.seed, cache=cache,
-                                num_proc=cfg.num_proc)
-    dev_ds = load_topic_split(dev_path, tokenizer, tok_id, max_chars=eval_spec.char_budget(),
-                              limit=None, seed=config.seed, cache=cache, num_proc=cfg.num_proc)
+    train_ds = load_topic_split(
+        train_path,
+        tokenizer,
+        tok_id,
+        max_chars=train_spec.char_budget(),
+        limit=cfg.max_train_articles,
+        seed=config.seed,
+        cache=cache,
+        num_proc=cfg.num_proc,
+    )
+    dev_ds = load_topic_split(
+        dev_path,
+        tokenizer,
+        tok_id,
+        max_chars=eval_spec.char_budget(),
+        limit=None,
+        seed=config.seed,
+        cache=cache,
+        num_proc=cfg.num_proc,
+    )
     label_paths = [resolve_repo(p) for p in config.campaigns.labels]
     labelled = join_texts(read_label_files(label_paths))
     camp_train, camp_val = split_campaign_rows(labelled, cfg.campaign_val_fraction, config.seed)
     data_seconds = round(time.time() - t0, 1)
-    log.info("data: %d topic rows, %d dev rows, %d/%d campaign rows (train/threshold split), %.0fs",
-             len(train_ds), len(dev_ds), len(camp_train), len(camp_val), data_seconds)
+    log.info(
+        "data: %d topic rows, %d dev rows, %d/%d campaign rows (train/threshold split), %.0fs",
+        len(train_ds),
+        len(dev_ds),
+        len(camp_train),
+        len(camp_val),
+        data_seconds,
+    )
 
     unknown = sorted(set(train_ds["topic"]) - set(topics))
     if unknown:
@@ -337,11 +425,15 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         y = np.array([float(c in art.campaigns) for c in campaigns], dtype=np.float32)
         topic = vntc_topics.get(art.id)
         for w in make_windows(ids, train_spec, cls_id, sep_id):
-            examples += [Example(w, topics.index(topic) if topic else -1, y, True)] * cfg.campaign_oversample
+            examples += [
+                Example(w, topics.index(topic) if topic else -1, y, True)
+            ] * cfg.campaign_oversample
 
     counts = np.bincount([e.topic for e in examples if e.topic >= 0], minlength=len(topics))
     topic_w = torch.tensor(class_weights(counts, cfg.class_weighting), dtype=torch.float32)
-    camp_y = np.array([e.campaigns for e in examples if e.campaign_mask]).reshape(-1, len(campaigns))
+    camp_y = np.array([e.campaigns for e in examples if e.campaign_mask]).reshape(
+        -1, len(campaigns)
+    )
     pos = camp_y.sum(0)
     pos_w = np.where(pos > 0, (len(camp_y) - pos) / np.maximum(pos, 1), 1.0)
     pos_weight = torch.tensor(np.clip(pos_w, 1.0, cfg.max_campaign_pos_weight), dtype=torch.float32)
@@ -349,29 +441,52 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     # --- optimiser
     n_params = sum(p.numel() for p in model.parameters())
     steps_per_epoch = (len(examples) + cfg.batch_size - 1) // cfg.batch_size
+    if cfg.steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, cfg.steps_per_epoch)
     total_steps = steps_per_epoch * cfg.epochs
     no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
     groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-         "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
-         "weight_decay": 0.0},
+        {
+            "params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+            "weight_decay": cfg.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
+            "weight_decay": 0.0,
+        },
     ]
-    optimizer = torch.optim.AdamW(groups, lr=cfg.lr)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total_steps), total_steps)
-    log.info("model: %.1fM parameters; %d training windows, %d steps/epoch, up to %d epochs",
-             n_params / 1e6, len(examples), steps_per_epoch, cfg.epochs)
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, fused=True)  # one kernel for all parameters
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(cfg.warmup_ratio * total_steps), total_steps
+    )
+    log.info(
+        "model: %.1fM parameters; %d training windows, %d steps/epoch, up to %d epochs",
+        n_params / 1e6,
+        len(examples),
+        steps_per_epoch,
+        cfg.epochs,
+    )
 
     dev_texts, dev_gold = list(dev_ds["model_text"]), list(dev_ds["topic"])
     eval_n = min(cfg.dev_eval_articles or len(dev_texts), len(dev_texts))
     eval_idx = sorted(random.Random(config.seed).sample(range(len(dev_texts)), eval_n))
 
     def evaluate(idx: list[int], spec: WindowSpec) -> dict:
-        tagger = PhobertTagger(TorchRunner(model), tokenizer, spec, topics, campaigns, detector=None,  # type: ignore[arg-type]
-                               aggregate=cfg.aggregate, batch_size=cfg.eval_batch_size)
+        tagger = PhobertTagger(
+            TorchRunner(model),
+            tokenizer,
+            spec,
+            topics,
+            campaigns,
+            detector=None,  # type: ignore[arg-type]
+            aggregate=cfg.aggregate,
+            batch_size=cfg.eval_batch_size,
+        )
         logits, _ = tagger.logits([dev_texts[i] for i in idx])
         model.train()
-        return topic_metrics([dev_gold[i] for i in idx], [topics[j] for j in logits.argmax(1)], topics)
+        return topic_metrics(
+            [dev_gold[i] for i in idx], [topics[j] for j in logits.argmax(1)], topics
+        )
 
     work = tmp / "checkpoint-best"
     history: list[dict] = []
@@ -380,16 +495,24 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     t_train = time.time()
     model.train()
     for epoch in range(1, cfg.epochs + 1):
-        order = rng.permutation(len(examples))
+        order = rng.permutation(len(examples))[: steps_per_epoch * cfg.batch_size]
         running, seen = 0.0, 0
         with _bar(steps_per_epoch, f"epoch {epoch}/{cfg.epochs}") as bar:
             for start in range(0, len(order), cfg.batch_size):
-                batch = _collate([examples[i] for i in order[start : start + cfg.batch_size]],
-                                 tokenizer.pad_token_id, len(campaigns))
+                batch = _collate(
+                    [examples[i] for i in order[start : start + cfg.batch_size]],
+                    tokenizer.pad_token_id,
+                    len(campaigns),
+                )
                 topic_logits, camp_logits = model(batch["input_ids"], batch["attention_mask"])
                 loss = masked_multitask_loss(
-                    topic_logits, camp_logits, batch["topic"], batch["campaigns"], batch["campaign_mask"],
-                    topic_weight=topic_w, campaign_pos_weight=pos_weight,
+                    topic_logits,
+                    camp_logits,
+                    batch["topic"],
+                    batch["campaigns"],
+                    batch["campaign_mask"],
+                    topic_weight=topic_w,
+                    campaign_pos_weight=pos_weight,
                     campaign_loss_weight=cfg.campaign_loss_weight,
                 )
                 optimizer.zero_grad(set_to_none=True)
@@ -402,11 +525,23 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
                 bar.update(1)
                 bar.set_postfix(loss=f"{running / seen:.4f}")
         dev = evaluate(eval_idx, eval_spec)
-        history.append({"epoch": epoch, "train_loss": round(running / max(seen, 1), 4),
-                        "dev_accuracy": dev["accuracy"], "dev_macro_f1": dev["macro_f1"],
-                        "seconds": round(time.time() - t_train, 1)})
-        log.info("epoch %d: train loss %.4f, dev (%d articles) accuracy %.4f macro-F1 %.4f",
-                 epoch, history[-1]["train_loss"], eval_n, dev["accuracy"], dev["macro_f1"])
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": round(running / max(seen, 1), 4),
+                "dev_accuracy": dev["accuracy"],
+                "dev_macro_f1": dev["macro_f1"],
+                "seconds": round(time.time() - t_train, 1),
+            }
+        )
+        log.info(
+            "epoch %d: train loss %.4f, dev (%d articles) accuracy %.4f macro-F1 %.4f",
+            epoch,
+            history[-1]["train_loss"],
+            eval_n,
+            dev["accuracy"],
+            dev["macro_f1"],
+        )
         if dev["accuracy"] > best:
             best, bad_epochs = dev["accuracy"], 0
             model.save(work)  # the best checkpoint so far; the bundle ships this one
@@ -421,31 +556,58 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
 
     model = TwoHeadModel.load(work)
     shutil.move(str(work), str(tmp / ENCODER_DIR))
-    metrics: dict[str, Any] = {"history": history, "best_epoch": max(history, key=lambda h: h["dev_accuracy"])["epoch"]}
+    metrics: dict[str, Any] = {
+        "history": history,
+        "best_epoch": max(history, key=lambda h: h["dev_accuracy"])["epoch"],
+    }
     all_dev = list(range(len(dev_texts)))
     metrics["topics_dev"] = evaluate(all_dev, eval_spec)
     metrics["topics_dev"]["windows"] = eval_spec.max_windows
-    log.info("topics dev (%d articles, up to %s windows): accuracy %.4f macro-F1 %.4f", len(all_dev),
-             eval_spec.max_windows, metrics["topics_dev"]["accuracy"], metrics["topics_dev"]["macro_f1"])
+    log.info(
+        "topics dev (%d articles, up to %s windows): accuracy %.4f macro-F1 %.4f",
+        len(all_dev),
+        eval_spec.max_windows,
+        metrics["topics_dev"]["accuracy"],
+        metrics["topics_dev"]["macro_f1"],
+    )
     if cfg.compare_head_only and eval_spec.max_windows != 1:
         head = evaluate(all_dev, cfg.window_spec(1))
         metrics["topics_dev_head_only"] = {k: head[k] for k in ("n", "accuracy", "macro_f1")}
-        log.info("topics dev head-only (1 window): accuracy %.4f macro-F1 %.4f", head["accuracy"], head["macro_f1"])
+        log.info(
+            "topics dev head-only (1 window): accuracy %.4f macro-F1 %.4f",
+            head["accuracy"],
+            head["macro_f1"],
+        )
 
     # --- campaigns: theme model (fallback / new campaigns) on the train split, thresholds for
     # the transformer's probabilities on the held-out split of the training labels.
     theme, _ = train_campaign_detector(config.campaigns, camp_train, taxonomy, config.seed)
-    tagger = PhobertTagger(TorchRunner(model), tokenizer, eval_spec, topics, campaigns, theme,
-                           cfg.aggregate, cfg.eval_batch_size)
-    thresholds, report = tune_thresholds(tagger, camp_val, taxonomy, config.campaigns.min_positives_for_own_threshold)
-    detector = CampaignDetector(taxonomy, theme.model, thresholds, default_threshold=report["global_threshold"])
+    tagger = PhobertTagger(
+        TorchRunner(model),
+        tokenizer,
+        eval_spec,
+        topics,
+        campaigns,
+        theme,
+        cfg.aggregate,
+        cfg.eval_batch_size,
+    )
+    thresholds, report = tune_thresholds(
+        tagger, camp_val, taxonomy, config.campaigns.min_positives_for_own_threshold
+    )
+    detector = CampaignDetector(
+        taxonomy, theme.model, thresholds, default_threshold=report["global_threshold"]
+    )
     detector.save(tmp)
     tagger.detector = detector
     metrics["campaigns_threshold_split"] = report
     gold_path = resolve_data(config.campaigns.dev)
     if gold_path.exists():
         metrics["campaigns_dev"] = evaluate_campaigns(tagger, gold_path, campaigns)
-        log.info("campaigns dev_gold (evaluation only): micro-F1 %.4f", metrics["campaigns_dev"]["micro_f1"])
+        log.info(
+            "campaigns dev_gold (evaluation only): micro-F1 %.4f",
+            metrics["campaigns_dev"]["micro_f1"],
+        )
 
     write_tagger_config(tmp, eval_spec, cfg.aggregate, cfg.eval_batch_size, cfg.base_model)
     copy_summarizer(DEFAULT_BUNDLE_DIR, tmp)
@@ -467,8 +629,11 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
             "train_seconds": train_seconds,
             "seconds": round(time.time() - t_start, 1),
         },
-        components={"tagger": COMPONENT, "encoder": cfg.base_model or "roberta-random-init",
-                    "campaigns": detector.version},
+        components={
+            "tagger": COMPONENT,
+            "encoder": cfg.base_model or "roberta-random-init",
+            "campaigns": detector.version,
+        },
         base_model=cfg.base_model,
     )
     write_manifest(tmp, manifest, taxonomy)
@@ -485,8 +650,9 @@ def _known_topics(path: Path, ids: set[str]) -> dict[str, str]:
     return {r["id"]: r["topic"] for r in read_rows(path) if r.get("id") in ids and r.get("topic")}
 
 
-def tune_thresholds(tagger: PhobertTagger, articles: list[LabelledArticle], taxonomy: Taxonomy,
-                    min_positives: int) -> tuple[dict[str, float], dict]:
+def tune_thresholds(
+    tagger: PhobertTagger, articles: list[LabelledArticle], taxonomy: Taxonomy, min_positives: int
+) -> tuple[dict[str, float], dict]:
     """Per-campaign thresholds on the transformer's probabilities, over the candidates the
     detector will see (campaigns with a cue hit); gold tags without a cue count as misses.
     Per-campaign optima are shrunk towards the global one, as for the classical detector."""
@@ -516,10 +682,14 @@ def tune_thresholds(tagger: PhobertTagger, articles: list[LabelledArticle], taxo
             thresholds[cid] = float(round(w * t + (1 - w) * global_t, 3))
         else:
             thresholds[cid] = global_t
-    return thresholds, {"articles": len(articles), "candidates": int(len(y)),
-                        "positive_candidates": int(y.sum()) if len(y) else 0,
-                        "gold_tags_without_cue": uncovered, "global_threshold": global_t,
-                        "micro_f1_at_global_threshold": round(global_f1, 4)}
+    return thresholds, {
+        "articles": len(articles),
+        "candidates": int(len(y)),
+        "positive_candidates": int(y.sum()) if len(y) else 0,
+        "gold_tags_without_cue": uncovered,
+        "global_threshold": global_t,
+        "micro_f1_at_global_threshold": round(global_f1, 4),
+    }
 
 
 def evaluate_campaigns(tagger: PhobertTagger, path: Path, campaigns: list[str]) -> dict:

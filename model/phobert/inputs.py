@@ -114,7 +114,9 @@ def load_tokenizer(directory: str | Path) -> Any:
 
     directory = Path(directory)
     if not (directory / VOCAB_FILE).is_file() or not (directory / MERGES_FILE).is_file():
-        raise FileNotFoundError(f"{directory}: no PhoBERT tokenizer files ({VOCAB_FILE}, {MERGES_FILE})")
+        raise FileNotFoundError(
+            f"{directory}: no PhoBERT tokenizer files ({VOCAB_FILE}, {MERGES_FILE})"
+        )
     return PhobertTokenizer(str(directory / VOCAB_FILE), str(directory / MERGES_FILE))
 
 

@@ -18,8 +18,14 @@ from torch import nn
 
 from model.phobert import MissingWeightsError
 
-__all__ = ["MissingWeightsError", "TwoHeadModel", "aggregate", "load_pretrained_encoder",
-           "masked_multitask_loss", "random_encoder"]
+__all__ = [
+    "MissingWeightsError",
+    "TwoHeadModel",
+    "aggregate",
+    "load_pretrained_encoder",
+    "masked_multitask_loss",
+    "random_encoder",
+]
 
 ENCODER_CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -45,10 +51,14 @@ def load_pretrained_encoder(name_or_path: str) -> nn.Module:
 
     path = Path(name_or_path).expanduser()
     if path.exists() and not (path / ENCODER_CONFIG).is_file():
-        raise MissingWeightsError(f"{path}: no {ENCODER_CONFIG} there. " + missing_weights_message(name_or_path))
+        raise MissingWeightsError(
+            f"{path}: no {ENCODER_CONFIG} there. " + missing_weights_message(name_or_path)
+        )
     try:
         return RobertaModel.from_pretrained(
-            str(path) if path.exists() else name_or_path, add_pooling_layer=False, local_files_only=True
+            str(path) if path.exists() else name_or_path,
+            add_pooling_layer=False,
+            local_files_only=True,
         )
     except OSError as exc:
         raise MissingWeightsError(missing_weights_message(name_or_path)) from exc
@@ -68,8 +78,14 @@ class TwoHeadModel(nn.Module):
     the non-padding positions, which a small encoder trained from scratch learns much faster.
     """
 
-    def __init__(self, encoder: nn.Module, n_topics: int, n_campaigns: int,
-                 pooling: Pooling = "cls", dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        encoder: nn.Module,
+        n_topics: int,
+        n_campaigns: int,
+        pooling: Pooling = "cls",
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         if pooling not in ("cls", "mean"):
             raise ValueError(f"unknown pooling {pooling!r}")
@@ -81,7 +97,9 @@ class TwoHeadModel(nn.Module):
         # A campaign taxonomy may be empty; keep a real (zero-width) head so shapes stay uniform.
         self.campaign_head = nn.Linear(hidden, n_campaigns)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         if self.pooling == "cls":
             pooled = hidden[:, 0]
@@ -92,8 +110,11 @@ class TwoHeadModel(nn.Module):
         return self.topic_head(pooled), self.campaign_head(pooled)
 
     def head_config(self) -> dict[str, Any]:
-        return {"n_topics": self.topic_head.out_features, "n_campaigns": self.campaign_head.out_features,
-                "pooling": self.pooling}
+        return {
+            "n_topics": self.topic_head.out_features,
+            "n_campaigns": self.campaign_head.out_features,
+            "pooling": self.pooling,
+        }
 
     def save(self, directory: Path) -> None:
         """``config.json`` (the encoder's RobertaConfig) + ``model.safetensors`` (everything)."""
@@ -102,7 +123,9 @@ class TwoHeadModel(nn.Module):
         directory.mkdir(parents=True, exist_ok=True)
         self.encoder.config.to_json_file(str(directory / ENCODER_CONFIG))
         state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
-        save_file(state, str(directory / WEIGHTS), metadata={"heads": json.dumps(self.head_config())})
+        save_file(
+            state, str(directory / WEIGHTS), metadata={"heads": json.dumps(self.head_config())}
+        )
 
     @classmethod
     def load(cls, directory: Path) -> TwoHeadModel:
@@ -112,8 +135,9 @@ class TwoHeadModel(nn.Module):
 
         with safe_open(str(directory / WEIGHTS), framework="pt") as fh:
             heads = json.loads(fh.metadata()["heads"])
-        encoder = RobertaModel(RobertaConfig.from_json_file(str(directory / ENCODER_CONFIG)),
-                               add_pooling_layer=False)
+        encoder = RobertaModel(
+            RobertaConfig.from_json_file(str(directory / ENCODER_CONFIG)), add_pooling_layer=False
+        )
         model = cls(encoder, heads["n_topics"], heads["n_campaigns"], heads["pooling"])
         model.load_state_dict(load_file(str(directory / WEIGHTS)))
         return model.eval()
@@ -137,19 +161,23 @@ def masked_multitask_loss(
     loss = topic_logits.new_zeros(())
     has_topic = topic_labels >= 0
     if has_topic.any():
-        loss = loss + F.cross_entropy(topic_logits[has_topic], topic_labels[has_topic], weight=topic_weight)
+        loss = loss + F.cross_entropy(
+            topic_logits[has_topic], topic_labels[has_topic], weight=topic_weight
+        )
     has_campaigns = campaign_mask.bool()
     if has_campaigns.any() and campaign_logits.shape[1] > 0:
         bce = F.binary_cross_entropy_with_logits(
-            campaign_logits[has_campaigns], campaign_labels[has_campaigns].float(),
+            campaign_logits[has_campaigns],
+            campaign_labels[has_campaigns].float(),
             pos_weight=campaign_pos_weight,
         )
         loss = loss + campaign_loss_weight * bce
     return loss
 
 
-def aggregate(window_logits: torch.Tensor | Any, doc_index: list[int], n_docs: int,
-              how: Aggregate = "mean") -> Any:
+def aggregate(
+    window_logits: torch.Tensor | Any, doc_index: list[int], n_docs: int, how: Aggregate = "mean"
+) -> Any:
     """Per-article logits from per-window logits (``doc_index[i]`` = article of window i).
     Mean pooling lets every part of a long article vote; max keeps the strongest window.
     Works on torch tensors and numpy arrays alike."""

@@ -24,7 +24,9 @@ BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-fp32")
 class Runner(Protocol):
     name: str
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def __call__(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class TorchRunner:
@@ -39,11 +41,15 @@ class TorchRunner:
             torch.set_num_threads(threads)
         self.model = model.eval()
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
         with torch.inference_mode():
-            topic, campaigns = self.model(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+            topic, campaigns = self.model(
+                torch.from_numpy(input_ids), torch.from_numpy(attention_mask)
+            )
         return topic.numpy(), campaigns.numpy()
 
 
@@ -62,10 +68,15 @@ class OrtRunner:
         self.name = "onnx-int8" if path.name == ONNX_INT8 else "onnx-fp32"
         self.path = path
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         topic, campaigns = self.session.run(
             ["topic_logits", "campaign_logits"],
-            {"input_ids": input_ids.astype(np.int64), "attention_mask": attention_mask.astype(np.int64)},
+            {
+                "input_ids": input_ids.astype(np.int64),
+                "attention_mask": attention_mask.astype(np.int64),
+            },
         )
         return topic, campaigns
 
@@ -74,7 +85,9 @@ def onnx_paths(bundle: Path) -> tuple[Path, Path]:
     return bundle / ONNX_DIR / ONNX_FP32, bundle / ONNX_DIR / ONNX_INT8
 
 
-def export_onnx(model, directory: Path, *, quantize: bool = True, opset: int = 18) -> dict[str, Path]:
+def export_onnx(
+    model, directory: Path, *, quantize: bool = True, opset: int = 18
+) -> dict[str, Path]:
     """Export ``model`` (a :class:`~model.phobert.modeling.TwoHeadModel`) to ``directory``
     with dynamic batch and sequence axes, then (optionally) write the int8 copy beside it."""
     import torch
@@ -85,9 +98,17 @@ def export_onnx(model, directory: Path, *, quantize: bool = True, opset: int = 1
     example = (torch.ones((2, 16), dtype=torch.long), torch.ones((2, 16), dtype=torch.long))
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence", max=4096)
     torch.onnx.export(
-        model, example, str(fp32), dynamo=True, opset_version=opset, external_data=False,
-        input_names=["input_ids", "attention_mask"], output_names=["topic_logits", "campaign_logits"],
-        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}), optimize=True, verbose=False,
+        model,
+        example,
+        str(fp32),
+        dynamo=True,
+        opset_version=opset,
+        external_data=False,
+        input_names=["input_ids", "attention_mask"],
+        output_names=["topic_logits", "campaign_logits"],
+        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}),
+        optimize=True,
+        verbose=False,
     )
     out = {"fp32": fp32}
     if quantize:
@@ -103,7 +124,9 @@ def quantize_int8(source: Path, target: Path) -> Path:
     return target
 
 
-def pick_runner(bundle: Path, model_loader, backend: str = "auto", threads: int | None = None) -> Runner:
+def pick_runner(
+    bundle: Path, model_loader, backend: str = "auto", threads: int | None = None
+) -> Runner:
     """``auto``: the int8 ONNX graph when the bundle has one, else the fp32 graph, else PyTorch.
     ``onnx`` insists on the int8 graph (or fp32 if only that exists), ``onnx-fp32`` on fp32,
     ``torch`` on PyTorch; a missing graph is an error, not a silent fallback."""

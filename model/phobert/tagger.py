@@ -41,10 +41,16 @@ COMPONENT = "phobert-two-head.v1"
 BACKEND_ENV = "TINBAI_PHOBERT_BACKEND"
 
 
-def write_tagger_config(directory: Path, spec: WindowSpec, aggregate: str, batch_size: int,
-                        base_model: str | None) -> None:
-    payload = {"version": COMPONENT, "window": asdict(spec), "aggregate": aggregate,
-               "batch_size": batch_size, "base_model": base_model}
+def write_tagger_config(
+    directory: Path, spec: WindowSpec, aggregate: str, batch_size: int, base_model: str | None
+) -> None:
+    payload = {
+        "version": COMPONENT,
+        "window": asdict(spec),
+        "aggregate": aggregate,
+        "batch_size": batch_size,
+        "base_model": base_model,
+    }
     (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
@@ -61,9 +67,17 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 class PhobertTagger:
     """Tags documents with any :class:`~model.phobert.runtime.Runner` (PyTorch or ORT)."""
 
-    def __init__(self, runner: Runner, tokenizer: Any, spec: WindowSpec, topic_labels: list[str],
-                 campaign_ids: list[str], detector: CampaignDetector, aggregate: str = "mean",
-                 batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        tokenizer: Any,
+        spec: WindowSpec,
+        topic_labels: list[str],
+        campaign_ids: list[str],
+        detector: CampaignDetector,
+        aggregate: str = "mean",
+        batch_size: int = 16,
+    ) -> None:
         self.runner = runner
         self.tokenizer = tokenizer
         self.spec = spec
@@ -105,7 +119,9 @@ class PhobertTagger:
             topic[idx], camp[idx] = t, c
         doc_index = [d for d, _ in flat]
         n = len(windows)
-        return aggregate(topic, doc_index, n, self.aggregate), aggregate(camp, doc_index, n, self.aggregate)
+        return aggregate(topic, doc_index, n, self.aggregate), aggregate(
+            camp, doc_index, n, self.aggregate
+        )
 
     def probabilities(self, docs: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
         topic, camp = self.logits(self.texts(docs))
@@ -118,14 +134,26 @@ class PhobertTagger:
         out = []
         for doc, tp, cp in zip(docs, topic_p, camp_p, strict=True):
             scores = dict(zip(self.campaign_ids, cp.tolist(), strict=True))
-            out.append(TagResult(topic=rank_topics(self.topic_labels, tp),
-                                 campaigns=self.detector.detect(doc, extra_scores=scores)))
+            out.append(
+                TagResult(
+                    topic=rank_topics(self.topic_labels, tp),
+                    campaigns=self.detector.detect(doc, extra_scores=scores),
+                )
+            )
         return out
 
 
-def load_tagger(path: Path, manifest: BundleManifest, taxonomy: Taxonomy, *, backend: str | None = None,
-                threads: int | None = None, batch_size: int | None = None,
-                max_windows: int | None | str = "bundle", **options: Any) -> PhobertTagger:
+def load_tagger(
+    path: Path,
+    manifest: BundleManifest,
+    taxonomy: Taxonomy,
+    *,
+    backend: str | None = None,
+    threads: int | None = None,
+    batch_size: int | None = None,
+    max_windows: int | None | str = "bundle",
+    **options: Any,
+) -> PhobertTagger:
     """Options: ``backend`` (auto / torch / onnx / onnx-fp32; default ``$TINBAI_PHOBERT_BACKEND``
     or auto: ONNX Runtime int8 when the bundle has it), ``threads``, ``batch_size`` (windows
     per call) and ``max_windows`` (override the bundle's window count; 1 = head only)."""
@@ -133,7 +161,9 @@ def load_tagger(path: Path, manifest: BundleManifest, taxonomy: Taxonomy, *, bac
         raise BundleError(f"{path}: unknown options for a phobert bundle: {sorted(options)}")
     backend = backend or os.environ.get(BACKEND_ENV, "auto")
     if backend not in BACKENDS:
-        raise BundleError(f"{path}: unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
+        raise BundleError(
+            f"{path}: unknown backend {backend!r} (choose from {', '.join(BACKENDS)})"
+        )
     cfg = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
     if cfg.get("version") != COMPONENT:
         raise BundleError(f"{path}: unsupported phobert tagger {cfg.get('version')!r}")

@@ -10,9 +10,13 @@ from service.cli.common import UserError, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export-onnx", help="write onnx/model.onnx and onnx/model.int8.onnx into a phobert bundle")
+    p = sub.add_parser(
+        "export-onnx", help="write onnx/model.onnx and onnx/model.int8.onnx into a phobert bundle"
+    )
     p.add_argument("bundle", help="phobert bundle directory")
-    p.add_argument("--no-int8", action="store_true", help="skip the dynamically quantised int8 copy")
+    p.add_argument(
+        "--no-int8", action="store_true", help="skip the dynamically quantised int8 copy"
+    )
     p.set_defaults(run=run)
 
 
@@ -25,13 +29,22 @@ def run(args: argparse.Namespace) -> int:
     except BundleError as exc:
         raise UserError(str(exc)) from None
     if manifest.kind != "phobert":
-        raise UserError(f"{bundle}: a {manifest.kind} bundle has nothing to export (phobert bundles only)")
+        raise UserError(
+            f"{bundle}: a {manifest.kind} bundle has nothing to export (phobert bundles only)"
+        )
     from model.phobert.modeling import TwoHeadModel
     from model.phobert.runtime import ONNX_DIR, export_onnx
     from model.phobert.tagger import ENCODER_DIR
 
     t0 = time.time()
-    paths = export_onnx(TwoHeadModel.load(bundle / ENCODER_DIR), bundle / ONNX_DIR, quantize=not args.no_int8)
-    print_json({name: {"path": str(p), "mb": round(p.stat().st_size / 2**20, 1)} for name, p in paths.items()}
-               | {"seconds": round(time.time() - t0, 1)})
+    paths = export_onnx(
+        TwoHeadModel.load(bundle / ENCODER_DIR), bundle / ONNX_DIR, quantize=not args.no_int8
+    )
+    print_json(
+        {
+            name: {"path": str(p), "mb": round(p.stat().st_size / 2**20, 1)}
+            for name, p in paths.items()
+        }
+        | {"seconds": round(time.time() - t0, 1)}
+    )
     return 0
