@@ -449,7 +449,8 @@ def test_cli_tag_and_api_serve_a_phobert_bundle(
         json={
             "id": "x",
             "title": "Sức khỏe",
-            "text": "Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin.",
+            "text": "Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin. "
+            "Sức khỏe người dân tốt.",
         },
     )
     assert res.status_code == 200, res.text

@@ -478,7 +478,7 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
             spec,
             topics,
             campaigns,
-            detector=None,  # type: ignore[arg-type]
+            detector=None,
             aggregate=cfg.aggregate,
             batch_size=cfg.eval_batch_size,
         )

@@ -129,17 +129,31 @@ class TwoHeadModel(nn.Module):
 
     @classmethod
     def load(cls, directory: Path) -> TwoHeadModel:
+        """Rebuild from :meth:`save`. Tensors are copied into the freshly built model one at a
+        time, so peak memory is the model plus one tensor, not two copies of the weights."""
         from safetensors import safe_open
-        from safetensors.torch import load_file
         from transformers import RobertaConfig, RobertaModel
 
         with safe_open(str(directory / WEIGHTS), framework="pt") as fh:
             heads = json.loads(fh.metadata()["heads"])
-        encoder = RobertaModel(
-            RobertaConfig.from_json_file(str(directory / ENCODER_CONFIG)), add_pooling_layer=False
-        )
-        model = cls(encoder, heads["n_topics"], heads["n_campaigns"], heads["pooling"])
-        model.load_state_dict(load_file(str(directory / WEIGHTS)))
+            config = RobertaConfig.from_json_file(str(directory / ENCODER_CONFIG))
+            model = cls(
+                RobertaModel(config, add_pooling_layer=False),
+                heads["n_topics"],
+                heads["n_campaigns"],
+                heads["pooling"],
+            )
+            state = model.state_dict()
+            stored = set(fh.keys())
+            if stored != set(state):
+                missing, extra = sorted(set(state) - stored), sorted(stored - set(state))
+                raise ValueError(
+                    f"{directory}: weights do not match the model "
+                    f"(missing {missing[:3]}, unexpected {extra[:3]})"
+                )
+            with torch.no_grad():
+                for name, tensor in state.items():
+                    tensor.copy_(fh.get_tensor(name))
         return model.eval()
 
 

@@ -74,7 +74,7 @@ class PhobertTagger:
         spec: WindowSpec,
         topic_labels: list[str],
         campaign_ids: list[str],
-        detector: CampaignDetector,
+        detector: CampaignDetector | None,  # None: scoring only (training's dev evaluation)
         aggregate: str = "mean",
         batch_size: int = 16,
     ) -> None:
@@ -130,6 +130,8 @@ class PhobertTagger:
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         if not docs:
             return []
+        if self.detector is None:
+            raise RuntimeError("this tagger scores only; it has no campaign detector")
         topic_p, camp_p = self.probabilities(docs)
         out = []
         for doc, tp, cp in zip(docs, topic_p, camp_p, strict=True):

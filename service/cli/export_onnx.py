@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from model.phobert.runtime import ONNX_DIR, export_onnx
     from model.phobert.tagger import ENCODER_DIR
 
+    if not args.verbose:  # the exporter and quantiser log every graph pass at INFO
+        logging.getLogger().setLevel(logging.WARNING)
     t0 = time.time()
     paths = export_onnx(
         TwoHeadModel.load(bundle / ENCODER_DIR), bundle / ONNX_DIR, quantize=not args.no_int8
