@@ -17,6 +17,7 @@ COMMANDS: tuple[str, ...] = (
     "service.cli.serve",
     "service.cli.label_archive",
     "service.cli.report",
+    "service.cli.export_onnx",
 )
 
 

@@ -24,8 +24,12 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+    from model.phobert import MissingWeightsError
+
     try:
         out = train(config, Path(args.output) if args.output else None)
+    except (ConfigError, MissingWeightsError) as exc:
+        raise UserError(str(exc)) from None
     except FileNotFoundError as exc:
         raise UserError(f"training data not found: {exc.filename}") from None
     print_json({"bundle": str(out), "metrics": read_manifest(out).metrics})

@@ -1,0 +1,699 @@
+"""Fine-tuning the PhoBERT bundle: one encoder, a topic head and a campaign head.
+
+Data. Topic rows come from VNTC (``config.topics.train`` / ``.dev``), loaded, segmented and
+tokenised with ``datasets`` (``load_dataset("json")`` + ``map``), cached under
+``~/.cache/tinbai/datasets`` (or ``phobert.cache_dir`` / ``$TINBAI_CACHE_DIR``), never in the
+repository. Campaign rows are ``training/labels/*.jsonl`` (ids + labels) joined to the shared
+texts by :func:`training.campaigns.join_texts`; a VNTC article among them keeps its topic, a
+VietNews one has none. The loss masks each head on rows that lack its labels.
+
+Held-out data. Topics: early stopping and the best checkpoint on VNTC dev (a fixed subset each
+epoch; the full dev set at the end). Campaigns: thresholds are tuned on a seeded split of the
+*training* labels (``campaign_val_fraction``) that the model never trains on;
+``dev_gold.jsonl`` is only evaluated, never tuned on.
+
+The loop is plain PyTorch (AdamW, linear warm-up/decay, gradient clipping, class weights, tqdm)
+rather than ``transformers.Trainer``: the Trainer needs ``accelerate`` and cannot aggregate the
+windows of an article at evaluation time, which is the metric we select checkpoints on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from model.bundle import BundleManifest, copy_summarizer, write_manifest
+from model.campaigns import CampaignDetector
+from model.campaigns.matcher import CueMatcher
+from model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
+from model.phobert.inputs import (
+    MERGES_FILE,
+    VOCAB_FILE,
+    WindowSpec,
+    install_tokenizer,
+    load_tokenizer,
+    model_text,
+)
+from model.phobert.tagger import (
+    COMPONENT,
+    ENCODER_DIR,
+    TOKENIZER_DIR,
+    PhobertTagger,
+    write_tagger_config,
+)
+from model.taxonomy import Taxonomy, load_taxonomy
+from model.text import prepare
+from training.campaigns import (
+    LabelledArticle,
+    _best_threshold,
+    join_texts,
+    read_label_files,
+    train_campaign_detector,
+)
+from training.config import ConfigError, TrainConfig, resolve_data, resolve_repo
+from training.data import fingerprint_files, read_rows
+from training.metrics import campaign_metrics, topic_metrics
+
+log = logging.getLogger(__name__)
+
+DATA_FORMAT = "phobert-data.v1"  # bump when segmentation/tokenisation of cached rows changes
+
+
+class PhobertConfig(BaseModel):
+    """The ``phobert:`` section of a training config."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str | None = None  # hub id or local dir of pre-trained weights; None = random init
+    scratch: dict[str, Any] = Field(
+        default_factory=dict
+    )  # RobertaConfig kwargs when base_model is None
+    tokenizer: str = (
+        "phobert-tokenizer"  # vocab.txt + bpe.codes; relative paths read from ../shared
+    )
+    max_length: int = Field(256, ge=8, le=512)
+    overlap: int = Field(64, ge=0)
+    max_windows: int | None = Field(4, ge=1)  # windows per article at evaluation / serving
+    train_windows: int = Field(1, ge=1)  # windows per article used for training
+    aggregate: Literal["mean", "max"] = "mean"
+    pooling: Literal["cls", "mean"] = "cls"
+    dropout: float = Field(0.1, ge=0, lt=1)
+    lr: float = Field(3e-5, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.06, ge=0, lt=1)
+    batch_size: int = Field(32, ge=1)
+    eval_batch_size: int = Field(64, ge=1)
+    epochs: int = Field(3, ge=1)
+    # Batches between two dev evaluations; None = one pass over the training windows. Each
+    # epoch draws a fresh permutation, so a short epoch still sees different articles.
+    steps_per_epoch: int | None = Field(None, ge=1)
+    patience: int = Field(1, ge=0)  # epochs without dev improvement before stopping
+    grad_clip: float = Field(1.0, gt=0)
+    class_weighting: Literal["none", "balanced", "sqrt"] = "sqrt"
+    max_campaign_pos_weight: float = Field(20.0, ge=1)
+    campaign_loss_weight: float = Field(1.0, ge=0)
+    campaign_oversample: int = Field(1, ge=1)  # campaign-labelled rows repeated per epoch
+    campaign_val_fraction: float = Field(0.25, gt=0, lt=1)
+    max_train_articles: int | None = Field(None, ge=1)  # seeded subset of the topic training set
+    dev_eval_articles: int | None = Field(None, ge=1)  # dev subset for per-epoch evaluation
+    compare_head_only: bool = True  # also report dev accuracy with one (head) window
+    threads: int = Field(2, ge=1)
+    num_proc: int = Field(1, ge=1)  # processes for segmentation
+    cache_dir: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PhobertConfig:
+        if self.overlap >= self.max_length - 2:
+            raise ValueError("overlap must be smaller than max_length - 2")
+        if self.base_model is None and not self.scratch:
+            raise ValueError("set base_model (pre-trained weights) or scratch (a RobertaConfig)")
+        return self
+
+    def window_spec(self, max_windows: int | None | Literal["config"] = "config") -> WindowSpec:
+        n = self.max_windows if max_windows == "config" else max_windows
+        return WindowSpec(self.max_length, self.overlap, n)
+
+
+def phobert_config(config: TrainConfig) -> PhobertConfig:
+    from pydantic import ValidationError
+
+    try:
+        return PhobertConfig.model_validate(config.phobert or {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"phobert.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid phobert config: {problems}") from None
+
+
+def cache_root(cfg: PhobertConfig) -> Path:
+    root = cfg.cache_dir or os.environ.get("TINBAI_CACHE_DIR") or Path.home() / ".cache" / "tinbai"
+    return Path(root).expanduser() / "datasets"
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# ---------------------------------------------------------------- data
+
+
+def _segment_batch(batch: dict[str, list], max_chars: int | None) -> dict[str, list]:
+    texts = [
+        model_text(prepare(text or "", title), max_chars)
+        for title, text in zip(batch["title"], batch["text"], strict=True)
+    ]
+    return {"model_text": texts}
+
+
+def _tokenize_batch(batch: dict[str, list], tokenizer: Any) -> dict[str, list]:
+    return {"ids": tokenizer(batch["model_text"], add_special_tokens=False)["input_ids"]}
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def load_topic_split(
+    path: Path,
+    tokenizer: Any,
+    tokenizer_id: str,
+    *,
+    max_chars: int | None,
+    limit: int | None,
+    seed: int,
+    cache: Path,
+    num_proc: int,
+) -> Any:
+    """VNTC rows → ``datasets.Dataset`` with ``id``, ``topic``, ``model_text`` and ``ids``
+    (token ids without special tokens). Segmentation (~70 articles/s) dominates, so both
+    ``map`` steps are cached under ``cache`` with fingerprints of exactly what they depend on:
+    the file's bytes, the subset, the character budget, the segmenter and the tokenizer."""
+    import datasets
+    import underthesea
+
+    ds = datasets.load_dataset(
+        "json", data_files=str(path), split="train", cache_dir=str(cache / "hf")
+    )
+    ds = ds.select_columns([c for c in ("id", "title", "text", "topic") if c in ds.column_names])
+    if limit is not None and limit < len(ds):
+        ds = ds.shuffle(seed=seed).select(range(limit))
+    base = (DATA_FORMAT, fingerprint_files([path]), limit, seed)
+    seg_fp = _fingerprint(*base, max_chars, "underthesea", underthesea.__version__)
+    ds = ds.map(
+        _segment_batch,
+        batched=True,
+        batch_size=32,
+        fn_kwargs={"max_chars": max_chars},
+        remove_columns=[c for c in ("title", "text") if c in ds.column_names],
+        new_fingerprint=seg_fp,
+        num_proc=num_proc if num_proc > 1 else None,
+        desc=f"segmenting {path.name}",
+    )
+    ds = ds.map(
+        _tokenize_batch,
+        batched=True,
+        batch_size=256,
+        fn_kwargs={"tokenizer": tokenizer},
+        new_fingerprint=_fingerprint(seg_fp, tokenizer_id),
+        desc=f"tokenising {path.name}",
+    )
+    return ds
+
+
+@dataclass
+class Example:
+    """One training window with its article's labels (``topic`` -1 / ``campaign_mask`` False
+    where the article lacks that head's labels)."""
+
+    ids: list[int]
+    topic: int
+    campaigns: np.ndarray
+    campaign_mask: bool
+
+
+def split_campaign_rows(
+    articles: list[LabelledArticle], fraction: float, seed: int
+) -> tuple[list[LabelledArticle], list[LabelledArticle]]:
+    """Seeded split of the campaign training labels into train / threshold-validation,
+    stratified on whether an article has any campaign."""
+    rng = random.Random(seed)
+    pos = [a for a in articles if a.campaigns]
+    neg = [a for a in articles if not a.campaigns]
+    train, val = [], []
+    for group in (pos, neg):
+        group = sorted(group, key=lambda a: a.id)
+        rng.shuffle(group)
+        k = round(len(group) * fraction)
+        val += group[:k]
+        train += group[k:]
+    return train, val
+
+
+def class_weights(counts: np.ndarray, how: str) -> np.ndarray:
+    """Inverse-frequency topic weights (``balanced``), their square root (``sqrt``: gentler,
+    better when the imbalance is mild as in VNTC) or ones, normalised to mean 1 over the
+    classes present."""
+    w = np.ones(len(counts))
+    present = counts > 0
+    if how != "none" and present.any():
+        w[present] = counts[present].sum() / (present.sum() * counts[present])
+        if how == "sqrt":
+            w = np.sqrt(w)
+        w[present] /= w[present].mean()
+    return w
+
+
+# ---------------------------------------------------------------- model
+
+
+def build_model(cfg: PhobertConfig, tokenizer: Any, n_topics: int, n_campaigns: int) -> Any:
+    from model.phobert.modeling import TwoHeadModel, load_pretrained_encoder, random_encoder
+
+    if cfg.base_model:
+        encoder = load_pretrained_encoder(cfg.base_model)
+        if encoder.config.vocab_size < len(tokenizer):
+            raise ValueError(
+                f"{cfg.base_model}: vocabulary ({encoder.config.vocab_size}) smaller "
+                f"than the tokenizer's ({len(tokenizer)})"
+            )
+    else:
+        scratch = {
+            "vocab_size": len(tokenizer),
+            "max_position_embeddings": cfg.max_length + 2,  # RoBERTa positions start at pad + 1
+            "pad_token_id": tokenizer.pad_token_id,
+            "bos_token_id": tokenizer.cls_token_id,
+            "eos_token_id": tokenizer.sep_token_id,
+            "type_vocab_size": 1,
+            **cfg.scratch,
+        }
+        encoder = random_encoder(scratch)
+    if encoder.config.max_position_embeddings < cfg.max_length + 2:
+        raise ValueError(
+            f"the encoder reads at most {encoder.config.max_position_embeddings - 2} "
+            f"tokens; max_length is {cfg.max_length}"
+        )
+    return TwoHeadModel(encoder, n_topics, n_campaigns, cfg.pooling, cfg.dropout)
+
+
+def tokenizer_source(cfg: PhobertConfig) -> Path:
+    """The base model's own tokenizer files when it is a local folder that has them, else
+    ``phobert.tokenizer`` (PhoBERT's real files in ../shared by default)."""
+    if cfg.base_model and (Path(cfg.base_model) / MERGES_FILE).is_file():
+        return Path(cfg.base_model)
+    p = Path(cfg.tokenizer)
+    return p if p.is_absolute() or p.exists() else SHARED_DIR / p
+
+
+def _collate(batch: list[Example], pad_id: int, n_campaigns: int) -> dict[str, Any]:
+    import torch
+
+    width = max(len(e.ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for r, e in enumerate(batch):
+        ids[r, : len(e.ids)] = torch.tensor(e.ids)
+        mask[r, : len(e.ids)] = 1
+    return {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "topic": torch.tensor([e.topic for e in batch], dtype=torch.long),
+        "campaigns": torch.from_numpy(np.stack([e.campaigns for e in batch]).astype(np.float32))
+        if n_campaigns
+        else torch.zeros((len(batch), 0)),
+        "campaign_mask": torch.tensor([e.campaign_mask for e in batch], dtype=torch.bool),
+    }
+
+
+def _bar(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    tty = sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="step",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=0.5 if tty else 30.0,
+    )
+
+
+# ---------------------------------------------------------------- training
+
+
+def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
+    """Train the two-head model ``config`` describes and write a ``phobert`` bundle."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    from model.phobert.modeling import masked_multitask_loss
+    from model.phobert.runtime import TorchRunner
+
+    cfg = phobert_config(config)
+    torch.set_num_threads(cfg.threads)
+    seed_everything(config.seed)
+    t_start = time.time()
+    out = Path(output or resolve_repo(config.output))
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
+    topics, campaigns = taxonomy.topic_ids, taxonomy.campaign_ids
+
+    install_tokenizer(tokenizer_source(cfg), tmp / TOKENIZER_DIR)
+    tokenizer = load_tokenizer(tmp / TOKENIZER_DIR)
+    tok_id = fingerprint_files(
+        [tmp / TOKENIZER_DIR / VOCAB_FILE, tmp / TOKENIZER_DIR / MERGES_FILE]
+    )
+    eval_spec = cfg.window_spec()
+    train_spec = cfg.window_spec(cfg.train_windows)
+    cache = cache_root(cfg)
+    # The model first: missing pre-trained weights fail before minutes of segmentation.
+    model = build_model(cfg, tokenizer, len(topics), len(campaigns))
+
+    # --- data
+    train_path, dev_path = resolve_data(config.topics.train), resolve_data(config.topics.dev)
+    t0 = time.time()
+    train_ds = load_topic_split(
+        train_path,
+        tokenizer,
+        tok_id,
+        max_chars=train_spec.char_budget(),
+        limit=cfg.max_train_articles,
+        seed=config.seed,
+        cache=cache,
+        num_proc=cfg.num_proc,
+    )
+    dev_ds = load_topic_split(
+        dev_path,
+        tokenizer,
+        tok_id,
+        max_chars=eval_spec.char_budget(),
+        limit=None,
+        seed=config.seed,
+        cache=cache,
+        num_proc=cfg.num_proc,
+    )
+    label_paths = [resolve_repo(p) for p in config.campaigns.labels]
+    labelled = join_texts(read_label_files(label_paths))
+    camp_train, camp_val = split_campaign_rows(labelled, cfg.campaign_val_fraction, config.seed)
+    data_seconds = round(time.time() - t0, 1)
+    log.info(
+        "data: %d topic rows, %d dev rows, %d/%d campaign rows (train/threshold split), %.0fs",
+        len(train_ds),
+        len(dev_ds),
+        len(camp_train),
+        len(camp_val),
+        data_seconds,
+    )
+
+    unknown = sorted(set(train_ds["topic"]) - set(topics))
+    if unknown:
+        raise ValueError(f"training data has topics not in the taxonomy: {unknown}")
+    vntc_topics = _known_topics(train_path, {a.id for a in labelled})
+    held_out = {a.id for a in labelled}
+    examples: list[Example] = []
+    no_campaigns = np.zeros(len(campaigns), dtype=np.float32)
+    cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+    from model.phobert.inputs import make_windows
+
+    for row_id, topic, ids in zip(train_ds["id"], train_ds["topic"], train_ds["ids"], strict=True):
+        if row_id in held_out:  # campaign-labelled articles enter once, with both labels
+            continue
+        for w in make_windows(ids, train_spec, cls_id, sep_id):
+            examples.append(Example(w, topics.index(topic), no_campaigns, False))
+    camp_texts = [model_text(a.doc, train_spec.char_budget()) for a in camp_train]
+    camp_ids = tokenizer(camp_texts, add_special_tokens=False)["input_ids"] if camp_texts else []
+    for art, ids in zip(camp_train, camp_ids, strict=True):
+        y = np.array([float(c in art.campaigns) for c in campaigns], dtype=np.float32)
+        topic = vntc_topics.get(art.id)
+        for w in make_windows(ids, train_spec, cls_id, sep_id):
+            examples += [
+                Example(w, topics.index(topic) if topic else -1, y, True)
+            ] * cfg.campaign_oversample
+
+    counts = np.bincount([e.topic for e in examples if e.topic >= 0], minlength=len(topics))
+    topic_w = torch.tensor(class_weights(counts, cfg.class_weighting), dtype=torch.float32)
+    camp_y = np.array([e.campaigns for e in examples if e.campaign_mask]).reshape(
+        -1, len(campaigns)
+    )
+    pos = camp_y.sum(0)
+    pos_w = np.where(pos > 0, (len(camp_y) - pos) / np.maximum(pos, 1), 1.0)
+    pos_weight = torch.tensor(np.clip(pos_w, 1.0, cfg.max_campaign_pos_weight), dtype=torch.float32)
+
+    # --- optimiser
+    n_params = sum(p.numel() for p in model.parameters())
+    steps_per_epoch = (len(examples) + cfg.batch_size - 1) // cfg.batch_size
+    if cfg.steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, cfg.steps_per_epoch)
+    total_steps = steps_per_epoch * cfg.epochs
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    groups = [
+        {
+            "params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+            "weight_decay": cfg.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, fused=True)  # one kernel for all parameters
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(cfg.warmup_ratio * total_steps), total_steps
+    )
+    log.info(
+        "model: %.1fM parameters; %d training windows, %d steps/epoch, up to %d epochs",
+        n_params / 1e6,
+        len(examples),
+        steps_per_epoch,
+        cfg.epochs,
+    )
+
+    dev_texts, dev_gold = list(dev_ds["model_text"]), list(dev_ds["topic"])
+    eval_n = min(cfg.dev_eval_articles or len(dev_texts), len(dev_texts))
+    eval_idx = sorted(random.Random(config.seed).sample(range(len(dev_texts)), eval_n))
+
+    def evaluate(idx: list[int], spec: WindowSpec) -> dict:
+        tagger = PhobertTagger(
+            TorchRunner(model),
+            tokenizer,
+            spec,
+            topics,
+            campaigns,
+            detector=None,
+            aggregate=cfg.aggregate,
+            batch_size=cfg.eval_batch_size,
+        )
+        logits, _ = tagger.logits([dev_texts[i] for i in idx])
+        model.train()
+        return topic_metrics(
+            [dev_gold[i] for i in idx], [topics[j] for j in logits.argmax(1)], topics
+        )
+
+    work = tmp / "checkpoint-best"
+    history: list[dict] = []
+    best, bad_epochs = -1.0, 0
+    rng = np.random.default_rng(config.seed)
+    t_train = time.time()
+    model.train()
+    for epoch in range(1, cfg.epochs + 1):
+        order = rng.permutation(len(examples))[: steps_per_epoch * cfg.batch_size]
+        running, seen = 0.0, 0
+        with _bar(steps_per_epoch, f"epoch {epoch}/{cfg.epochs}") as bar:
+            for start in range(0, len(order), cfg.batch_size):
+                batch = _collate(
+                    [examples[i] for i in order[start : start + cfg.batch_size]],
+                    tokenizer.pad_token_id,
+                    len(campaigns),
+                )
+                topic_logits, camp_logits = model(batch["input_ids"], batch["attention_mask"])
+                loss = masked_multitask_loss(
+                    topic_logits,
+                    camp_logits,
+                    batch["topic"],
+                    batch["campaigns"],
+                    batch["campaign_mask"],
+                    topic_weight=topic_w,
+                    campaign_pos_weight=pos_weight,
+                    campaign_loss_weight=cfg.campaign_loss_weight,
+                )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                scheduler.step()
+                running += float(loss.detach())
+                seen += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{running / seen:.4f}")
+        dev = evaluate(eval_idx, eval_spec)
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": round(running / max(seen, 1), 4),
+                "dev_accuracy": dev["accuracy"],
+                "dev_macro_f1": dev["macro_f1"],
+                "seconds": round(time.time() - t_train, 1),
+            }
+        )
+        log.info(
+            "epoch %d: train loss %.4f, dev (%d articles) accuracy %.4f macro-F1 %.4f",
+            epoch,
+            history[-1]["train_loss"],
+            eval_n,
+            dev["accuracy"],
+            dev["macro_f1"],
+        )
+        if dev["accuracy"] > best:
+            best, bad_epochs = dev["accuracy"], 0
+            model.save(work)  # the best checkpoint so far; the bundle ships this one
+        else:
+            bad_epochs += 1
+            if bad_epochs > cfg.patience:
+                log.info("early stopping: no dev improvement for %d epochs", bad_epochs)
+                break
+    train_seconds = round(time.time() - t_train, 1)
+
+    from model.phobert.modeling import TwoHeadModel
+
+    model = TwoHeadModel.load(work)
+    shutil.move(str(work), str(tmp / ENCODER_DIR))
+    metrics: dict[str, Any] = {
+        "history": history,
+        "best_epoch": max(history, key=lambda h: h["dev_accuracy"])["epoch"],
+    }
+    all_dev = list(range(len(dev_texts)))
+    metrics["topics_dev"] = evaluate(all_dev, eval_spec)
+    metrics["topics_dev"]["windows"] = eval_spec.max_windows
+    log.info(
+        "topics dev (%d articles, up to %s windows): accuracy %.4f macro-F1 %.4f",
+        len(all_dev),
+        eval_spec.max_windows,
+        metrics["topics_dev"]["accuracy"],
+        metrics["topics_dev"]["macro_f1"],
+    )
+    if cfg.compare_head_only and eval_spec.max_windows != 1:
+        head = evaluate(all_dev, cfg.window_spec(1))
+        metrics["topics_dev_head_only"] = {k: head[k] for k in ("n", "accuracy", "macro_f1")}
+        log.info(
+            "topics dev head-only (1 window): accuracy %.4f macro-F1 %.4f",
+            head["accuracy"],
+            head["macro_f1"],
+        )
+
+    # --- campaigns: theme model (fallback / new campaigns) on the train split, thresholds for
+    # the transformer's probabilities on the held-out split of the training labels.
+    theme, _ = train_campaign_detector(config.campaigns, camp_train, taxonomy, config.seed)
+    tagger = PhobertTagger(
+        TorchRunner(model),
+        tokenizer,
+        eval_spec,
+        topics,
+        campaigns,
+        theme,
+        cfg.aggregate,
+        cfg.eval_batch_size,
+    )
+    thresholds, report = tune_thresholds(
+        tagger, camp_val, taxonomy, config.campaigns.min_positives_for_own_threshold
+    )
+    detector = CampaignDetector(
+        taxonomy, theme.model, thresholds, default_threshold=report["global_threshold"]
+    )
+    detector.save(tmp)
+    tagger.detector = detector
+    metrics["campaigns_threshold_split"] = report
+    gold_path = resolve_data(config.campaigns.dev)
+    if gold_path.exists():
+        metrics["campaigns_dev"] = evaluate_campaigns(tagger, gold_path, campaigns)
+        log.info(
+            "campaigns dev_gold (evaluation only): micro-F1 %.4f",
+            metrics["campaigns_dev"]["micro_f1"],
+        )
+
+    write_tagger_config(tmp, eval_spec, cfg.aggregate, cfg.eval_batch_size, cfg.base_model)
+    copy_summarizer(DEFAULT_BUNDLE_DIR, tmp)
+    manifest = BundleManifest(
+        kind="phobert",
+        name=config.name,
+        version=config.version,
+        taxonomy_fingerprint=taxonomy.fingerprint(),
+        labels={"topics": topics, "campaigns": campaigns},
+        thresholds=thresholds,
+        metrics=metrics,
+        training={
+            "config": config.model_dump(),
+            "data_fingerprint": fingerprint_files([train_path, *label_paths]),
+            "seed": config.seed,
+            "parameters": n_params,
+            "training_windows": len(examples),
+            "data_seconds": data_seconds,
+            "train_seconds": train_seconds,
+            "seconds": round(time.time() - t_start, 1),
+        },
+        components={
+            "tagger": COMPONENT,
+            "encoder": cfg.base_model or "roberta-random-init",
+            "campaigns": detector.version,
+        },
+        base_model=cfg.base_model,
+    )
+    write_manifest(tmp, manifest, taxonomy)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    log.info("wrote %s in %.0fs", out, time.time() - t_start)
+    return out
+
+
+def _known_topics(path: Path, ids: set[str]) -> dict[str, str]:
+    """Topics of the campaign-labelled articles that are VNTC training rows."""
+    if not ids:
+        return {}
+    return {r["id"]: r["topic"] for r in read_rows(path) if r.get("id") in ids and r.get("topic")}
+
+
+def tune_thresholds(
+    tagger: PhobertTagger, articles: list[LabelledArticle], taxonomy: Taxonomy, min_positives: int
+) -> tuple[dict[str, float], dict]:
+    """Per-campaign thresholds on the transformer's probabilities, over the candidates the
+    detector will see (campaigns with a cue hit); gold tags without a cue count as misses.
+    Per-campaign optima are shrunk towards the global one, as for the classical detector."""
+    campaigns = taxonomy.campaign_ids
+    matcher = CueMatcher(taxonomy)
+    if not articles:
+        return {c: 0.5 for c in campaigns}, {"articles": 0, "global_threshold": 0.5}
+    _, probs = tagger.probabilities([a.doc for a in articles])
+    scores, ys, cids, uncovered = [], [], [], 0
+    for art, p in zip(articles, probs, strict=True):
+        hits = matcher.match(art.doc)
+        uncovered += len(art.campaigns - set(hits))
+        for cid in hits:
+            if cid in campaigns:
+                scores.append(float(p[campaigns.index(cid)]))
+                ys.append(int(cid in art.campaigns))
+                cids.append(cid)
+    s, y, c = np.array(scores), np.array(ys), np.array(cids)
+    global_t, global_f1 = _best_threshold(s, y, uncovered) if len(y) else (0.5, 0.0)
+    thresholds = {}
+    for cid in campaigns:
+        mask = c == cid
+        n = int(y[mask].sum()) if len(y) else 0
+        if n >= min_positives:
+            t, _ = _best_threshold(s[mask], y[mask])
+            w = n / (n + 10)
+            thresholds[cid] = float(round(w * t + (1 - w) * global_t, 3))
+        else:
+            thresholds[cid] = global_t
+    return thresholds, {
+        "articles": len(articles),
+        "candidates": int(len(y)),
+        "positive_candidates": int(y.sum()) if len(y) else 0,
+        "gold_tags_without_cue": uncovered,
+        "global_threshold": global_t,
+        "micro_f1_at_global_threshold": round(global_f1, 4),
+    }
+
+
+def evaluate_campaigns(tagger: PhobertTagger, path: Path, campaigns: list[str]) -> dict:
+    rows = list(read_rows(path))
+    docs = [prepare(r["text"], r.get("title")) for r in rows]
+    pred = [{c.id for c in res.campaigns} for res in tagger.tag(docs)]
+    return campaign_metrics([set(r["campaigns"]) for r in rows], pred, campaigns)
