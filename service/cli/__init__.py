@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "service.cli.evaluate",
     "service.cli.train",
     "service.cli.serve",
+    "service.cli.feedback",
 )
 
 
