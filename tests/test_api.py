@@ -14,19 +14,30 @@ from service.api.examples import EXAMPLE_TEXT
 from service.cli import main
 from service.settings import Settings
 
-SPORT = {"id": "s1", "title": "Bóng đá",
-         "text": "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên khen cầu thủ. "
-                 "Giải vô địch có nhiều trận đấu hay."}
-BLOOD = {"id": 42, "title": "Ngày hội hiến máu tình nguyện",
-         "text": "Bệnh viện và bác sĩ tổ chức ngày hội.\nHuyện tổ chức hiến máu tình nguyện. "
-                 "Ngày hội hiến máu thu được 300 đơn vị máu. Phong trào hiến máu tình nguyện lan rộng. "
-                 "Bệnh nhân được điều trị."}
+SPORT = {
+    "id": "s1",
+    "title": "Bóng đá",
+    "text": "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên khen cầu thủ. "
+    "Giải vô địch có nhiều trận đấu hay.",
+}
+BLOOD = {
+    "id": 42,
+    "title": "Ngày hội hiến máu tình nguyện",
+    "text": "Bệnh viện và bác sĩ tổ chức ngày hội.\nHuyện tổ chức hiến máu tình nguyện. "
+    "Ngày hội hiến máu thu được 300 đơn vị máu. Phong trào hiến máu tình nguyện lan rộng. "
+    "Bệnh nhân được điều trị.",
+}
 LIMIT = 2000
 
 
 def make_settings(bundle: Path, tmp: Path, **overrides) -> Settings:
-    values = {"bundle": bundle, "database_url": f"sqlite:///{tmp / 'feedback.db'}",
-              "max_text_chars": LIMIT, "max_batch_articles": 4, "max_request_bytes": 64 * 1024}
+    values = {
+        "bundle": bundle,
+        "database_url": f"sqlite:///{tmp / 'feedback.db'}",
+        "max_text_chars": LIMIT,
+        "max_batch_articles": 4,
+        "max_request_bytes": 64 * 1024,
+    }
     return Settings(**{**values, **overrides})
 
 
@@ -44,6 +55,7 @@ def error_of(resp) -> dict:
 
 
 # -- health ----------------------------------------------------------------------------------
+
 
 def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
@@ -63,7 +75,10 @@ def test_readyz_is_503_until_the_model_is_warmed_up(tiny_bundle: Path, tmp_path:
 
 # -- tagging ---------------------------------------------------------------------------------
 
-def test_tag_returns_topic_ranking_campaigns_and_model(client: TestClient, tiny_bundle: Path) -> None:
+
+def test_tag_returns_topic_ranking_campaigns_and_model(
+    client: TestClient, tiny_bundle: Path
+) -> None:
     resp = client.post("/v1/tag", json=BLOOD)
     assert resp.status_code == 200
     body = resp.json()
@@ -81,8 +96,9 @@ def test_tag_returns_topic_ranking_campaigns_and_model(client: TestClient, tiny_
     assert campaign["evidence"] and all("hiến máu" in s for s in campaign["evidence"])
 
 
-def test_tag_matches_the_cli_contract(client: TestClient, tiny_bundle: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_tag_matches_the_cli_contract(
+    client: TestClient, tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = tmp_path / "in.jsonl"
     inp.write_text(json.dumps(SPORT, ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -91,11 +107,18 @@ def test_tag_matches_the_cli_contract(client: TestClient, tiny_bundle: Path, tmp
     api = client.post("/v1/tag", json=SPORT).json()
     assert api["id"] == cli["id"]
     assert {k: api["topic"][k] for k in ("label", "score")} == cli["topic"]
-    assert [{k: c[k] for k in ("id", "score", "evidence")} for c in api["campaigns"]] == cli["campaigns"]
+    assert [{k: c[k] for k in ("id", "score", "evidence")} for c in api["campaigns"]] == cli[
+        "campaigns"
+    ]
 
 
 def test_tag_batch_answers_every_article_in_order(client: TestClient) -> None:
-    articles = [SPORT, {"id": "blank", "text": "   "}, BLOOD, {"id": "long", "text": "a" * (LIMIT + 1)}]
+    articles = [
+        SPORT,
+        {"id": "blank", "text": "   "},
+        BLOOD,
+        {"id": "long", "text": "a" * (LIMIT + 1)},
+    ]
     resp = client.post("/v1/tag/batch", json={"articles": articles})
     assert resp.status_code == 200
     body = resp.json()
@@ -105,7 +128,9 @@ def test_tag_batch_answers_every_article_in_order(client: TestClient) -> None:
     assert results[0]["topic"]["label"] == "the-thao"
     assert results[1] == {"id": "blank", "error": "field 'text': is empty or only whitespace"}
     assert results[2]["campaigns"][0]["id"] == "hien-mau-tinh-nguyen"
-    assert results[3]["error"] == f"field 'text': is {LIMIT + 1} characters, over the limit of {LIMIT}"
+    assert (
+        results[3]["error"] == f"field 'text': is {LIMIT + 1} characters, over the limit of {LIMIT}"
+    )
     single = client.post("/v1/tag", json=SPORT).json()
     assert results[0]["topic"] == single["topic"] and results[0]["campaigns"] == single["campaigns"]
 
@@ -114,7 +139,9 @@ def test_tag_batch_limits(client: TestClient) -> None:
     resp = client.post("/v1/tag/batch", json={"articles": [SPORT] * 5})
     assert resp.status_code == 413
     err = error_of(resp)
-    assert err["code"] == "payload_too_large" and "5 articles, over the limit of 4" in err["message"]
+    assert (
+        err["code"] == "payload_too_large" and "5 articles, over the limit of 4" in err["message"]
+    )
     resp = client.post("/v1/tag/batch", json={"articles": []})
     assert resp.status_code == 422 and "field 'articles'" in error_of(resp)["message"]
     resp = client.post("/v1/tag/batch", json={"articles": [{"id": "x", "text": 5}]})
@@ -123,6 +150,7 @@ def test_tag_batch_limits(client: TestClient) -> None:
 
 
 # -- summaries -------------------------------------------------------------------------------
+
 
 def test_summarize_budgets(client: TestClient) -> None:
     body = client.post("/v1/summarize", json=BLOOD).json()
@@ -148,6 +176,7 @@ def test_summarize_rejects_two_budgets_and_bad_values(client: TestClient) -> Non
 
 
 # -- analyze ---------------------------------------------------------------------------------
+
 
 def test_analyze_is_tag_plus_summary(client: TestClient) -> None:
     both = client.post("/v1/analyze", json={**BLOOD, "sentences": 2}).json()
@@ -192,8 +221,12 @@ def test_analyze_prepares_and_segments_once(tiny_bundle: Path, tmp_path: Path) -
     segmented Document object."""
     bundle = load_bundle(tiny_bundle)
     seen: list = []
-    spied = Bundle(path=bundle.path, manifest=bundle.manifest, taxonomy=bundle.taxonomy,
-                   tagger=_Spy(bundle.tagger, seen))
+    spied = Bundle(
+        path=bundle.path,
+        manifest=bundle.manifest,
+        taxonomy=bundle.taxonomy,
+        tagger=_Spy(bundle.tagger, seen),
+    )
     app = create_app(make_settings(tiny_bundle, tmp_path, segment="always"), bundle=spied)
     with TestClient(app) as c:
         inference = app.state.inference
@@ -203,10 +236,13 @@ def test_analyze_prepares_and_segments_once(tiny_bundle: Path, tmp_path: Path) -
     assert [kind for kind, _ in seen] == ["tag", "summarize"]
     tagged, summarized = seen[0][1], seen[1][1]
     assert tagged is summarized
-    assert tagged.segmented_sentences is not None and len(tagged.segmented_sentences) == len(tagged.sentences)
+    assert tagged.segmented_sentences is not None and len(tagged.segmented_sentences) == len(
+        tagged.sentences
+    )
 
 
 # -- models and docs -------------------------------------------------------------------------
+
 
 def test_models_lists_taxonomy_and_bundle(client: TestClient) -> None:
     body = client.get("/v1/models").json()
@@ -223,8 +259,16 @@ def test_models_lists_taxonomy_and_bundle(client: TestClient) -> None:
 
 def test_openapi_has_a_vietnamese_example(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert {"/v1/tag", "/v1/tag/batch", "/v1/summarize", "/v1/analyze", "/v1/models",
-            "/v1/feedback", "/healthz", "/readyz"} <= set(spec["paths"])
+    assert {
+        "/v1/tag",
+        "/v1/tag/batch",
+        "/v1/summarize",
+        "/v1/analyze",
+        "/v1/models",
+        "/v1/feedback",
+        "/healthz",
+        "/readyz",
+    } <= set(spec["paths"])
     examples = json.dumps(spec["components"]["schemas"]["ArticleIn"], ensure_ascii=False)
     assert "hiến máu tình nguyện" in examples and EXAMPLE_TEXT[:40] in examples
     assert client.get("/docs").status_code == 200
@@ -240,8 +284,11 @@ def test_example_article_is_tagged_as_the_docs_promise(client: TestClient) -> No
 
 # -- bad input: a clear answer, never a 500 ------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", ["/v1/tag", "/v1/summarize", "/v1/analyze"])
-def test_blank_missing_and_mistyped_text_are_422_naming_the_field(client: TestClient, path: str) -> None:
+def test_blank_missing_and_mistyped_text_are_422_naming_the_field(
+    client: TestClient, path: str
+) -> None:
     for body, message in [
         ({"text": ""}, "field 'text': is empty or only whitespace"),
         ({"text": " \n\t "}, "field 'text': is empty or only whitespace"),
@@ -258,7 +305,10 @@ def test_blank_missing_and_mistyped_text_are_422_naming_the_field(client: TestCl
 def test_text_with_nothing_left_after_cleaning_is_422(client: TestClient) -> None:
     resp = client.post("/v1/tag", json={"text": "Chia sẻ"})  # only page chrome
     assert resp.status_code == 422
-    assert error_of(resp)["message"] == "field 'text': has no article text left after removing page chrome"
+    assert (
+        error_of(resp)["message"]
+        == "field 'text': has no article text left after removing page chrome"
+    )
 
 
 def test_text_over_the_limit_is_413(client: TestClient) -> None:
@@ -271,24 +321,36 @@ def test_text_over_the_limit_is_413(client: TestClient) -> None:
 
 
 def test_non_json_body_is_400_with_the_parser_message(client: TestClient) -> None:
-    resp = client.post("/v1/tag", content=b'{"text": "abc",', headers={"content-type": "application/json"})
+    resp = client.post(
+        "/v1/tag", content=b'{"text": "abc",', headers={"content-type": "application/json"}
+    )
     assert resp.status_code == 400
     err = error_of(resp)
     assert err["code"] == "invalid_json"
     assert err["message"].startswith("body is not valid JSON: Expecting property name")
     resp = client.post("/v1/tag", content="[1, 2]", headers={"content-type": "application/json"})
-    assert resp.status_code == 422 and error_of(resp)["message"] == "body: expected a JSON object, got array"
+    assert (
+        resp.status_code == 422
+        and error_of(resp)["message"] == "body: expected a JSON object, got array"
+    )
     resp = client.post("/v1/tag", content=b"", headers={"content-type": "application/json"})
     assert resp.status_code == 422 and error_of(resp)["message"] == "body: is missing"
 
 
 def test_wrong_content_type_is_415(client: TestClient) -> None:
-    for headers in ({"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"}, {}):
+    for headers in (
+        {"content-type": "text/plain"},
+        {"content-type": "application/x-www-form-urlencoded"},
+        {},
+    ):
         resp = client.post("/v1/analyze", content=json.dumps(SPORT), headers=headers)
         assert resp.status_code == 415, headers
         assert error_of(resp)["code"] == "unsupported_media_type"
-    resp = client.post("/v1/tag", content=json.dumps(SPORT),
-                       headers={"content-type": "application/json; charset=utf-8"})
+    resp = client.post(
+        "/v1/tag",
+        content=json.dumps(SPORT),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
     assert resp.status_code == 200
 
 
@@ -318,12 +380,14 @@ class _Broken:
 
 
 def test_unexpected_errors_are_500_in_the_same_shape_without_internals(
-        tiny_bundle: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tiny_bundle: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     good = load_bundle(tiny_bundle)
     app = create_app(make_settings(tiny_bundle, tmp_path), bundle=good)
     with TestClient(app, raise_server_exceptions=False) as c:
-        app.state.inference.bundle = Bundle(path=good.path, manifest=good.manifest,
-                                            taxonomy=good.taxonomy, tagger=_Broken())
+        app.state.inference.bundle = Bundle(
+            path=good.path, manifest=good.manifest, taxonomy=good.taxonomy, tagger=_Broken()
+        )
         resp = c.post("/v1/tag", json=SPORT)
         metrics = c.get("/metrics").text
     assert resp.status_code == 500
@@ -335,6 +399,7 @@ def test_unexpected_errors_are_500_in_the_same_shape_without_internals(
 
 # -- metrics ---------------------------------------------------------------------------------
 
+
 def test_metrics_count_requests_latency_batches_and_load_time(client: TestClient) -> None:
     client.post("/v1/tag", json=SPORT)
     client.post("/v1/tag", json={"text": " "})
@@ -343,15 +408,19 @@ def test_metrics_count_requests_latency_batches_and_load_time(client: TestClient
     resp = client.get("/metrics")
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain")
     text = resp.text
-    for line in ('tinbai_requests_total{endpoint="/v1/tag",method="POST",status="200"}',
-                 'tinbai_requests_total{endpoint="/v1/tag",method="POST",status="422"}',
-                 'tinbai_requests_total{endpoint="/v1/tag",method="POST",status="415"}',
-                 'tinbai_request_duration_seconds_bucket{endpoint="/v1/tag/batch",le="0.5",method="POST",status="200"}',
-                 'tinbai_batch_size_bucket{le="2.0",source="request"}',
-                 "tinbai_model_load_seconds ",
-                 'tinbai_model_info{kind="classical",micro_batching="false",name="tiny",version="0.1.0"} 1.0'):
+    for line in (
+        'tinbai_requests_total{endpoint="/v1/tag",method="POST",status="200"}',
+        'tinbai_requests_total{endpoint="/v1/tag",method="POST",status="422"}',
+        'tinbai_requests_total{endpoint="/v1/tag",method="POST",status="415"}',
+        'tinbai_request_duration_seconds_bucket{endpoint="/v1/tag/batch",le="0.5",method="POST",status="200"}',
+        'tinbai_batch_size_bucket{le="2.0",source="request"}',
+        "tinbai_model_load_seconds ",
+        'tinbai_model_info{kind="classical",micro_batching="false",name="tiny",version="0.1.0"} 1',
+    ):
         assert line in text, line
-    load = float(next(x for x in text.splitlines() if x.startswith("tinbai_model_load_seconds ")).split()[1])
+    load = float(
+        next(x for x in text.splitlines() if x.startswith("tinbai_model_load_seconds ")).split()[1]
+    )
     assert load > 0
     client.get("/v1/this/does/not/exist")
     assert 'endpoint="unmatched"' in client.get("/metrics").text
@@ -359,8 +428,10 @@ def test_metrics_count_requests_latency_batches_and_load_time(client: TestClient
 
 # -- start-up --------------------------------------------------------------------------------
 
-def test_a_bundle_that_fails_to_load_stops_start_up(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_a_bundle_that_fails_to_load_stops_start_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TINBAI_DATABASE_URL", f"sqlite:///{tmp_path / 'fb.db'}")
     with pytest.raises(BundleError, match=str(tmp_path)):
         create_app(make_settings(tmp_path, tmp_path))
@@ -370,7 +441,10 @@ def test_a_bundle_that_fails_to_load_stops_start_up(tmp_path: Path, capsys: pyte
     code = main(["serve", "--model", str(broken), "--port", "8765"])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"cannot start: {broken / 'bundle.json'}: unreadable manifest" in err and "Traceback" not in err
+    assert (
+        f"cannot start: {broken / 'bundle.json'}: unreadable manifest" in err
+        and "Traceback" not in err
+    )
     code = main(["serve", "--model", str(tmp_path / "missing"), "--port", "0"])
     assert code == 2 and "invalid settings: port" in capsys.readouterr().err
 
@@ -379,13 +453,17 @@ def test_settings_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     from service.settings import get_settings
 
     env = tmp_path / "tinbai.env"
-    env.write_text("TINBAI_PORT=9001\nTINBAI_API_KEYS=alpha, beta\nTINBAI_MAX_TEXT_CHARS=500\n",
-                   encoding="utf-8")
+    env.write_text(
+        "TINBAI_PORT=9001\nTINBAI_API_KEYS=alpha, beta\nTINBAI_MAX_TEXT_CHARS=500\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("TINBAI_MAX_TEXT_CHARS", "700")  # the environment wins over the file
     monkeypatch.setenv("TINBAI_MICRO_BATCHING", "on")
     s = get_settings(str(env))
     assert (s.port, s.max_text_chars, s.micro_batching) == (9001, 700, "on")
     assert [k.get_secret_value() for k in s.api_keys] == ["alpha", "beta"]
     assert "alpha" not in repr(s) and "alpha" not in str(s.model_dump())
-    assert s.micro_batching_for("classical") and not Settings(micro_batching="auto").micro_batching_for("classical")
+    assert s.micro_batching_for("classical") and not Settings(
+        micro_batching="auto"
+    ).micro_batching_for("classical")
     assert Settings(micro_batching="auto").micro_batching_for("phobert")

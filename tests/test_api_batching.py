@@ -48,8 +48,9 @@ def test_a_lone_item_goes_out_alone_after_the_wait() -> None:
     sizes: list[int] = []
 
     async def main() -> int:
-        batcher = MicroBatcher(lambda xs: [x + 1 for x in xs], max_batch_size=8, max_wait_ms=1,
-                               on_batch=sizes.append)
+        batcher = MicroBatcher(
+            lambda xs: [x + 1 for x in xs], max_batch_size=8, max_wait_ms=1, on_batch=sizes.append
+        )
         batcher.start()
         try:
             return await batcher.submit(41)
@@ -69,7 +70,9 @@ def test_a_failing_batch_fails_its_requests_not_the_batcher() -> None:
         batcher = MicroBatcher(fn, max_batch_size=4, max_wait_ms=20)
         batcher.start()
         try:
-            first = await asyncio.gather(batcher.submit(13), batcher.submit(2), return_exceptions=True)
+            first = await asyncio.gather(
+                batcher.submit(13), batcher.submit(2), return_exceptions=True
+            )
             return first, await batcher.submit(7)
         finally:
             await batcher.stop()
@@ -96,12 +99,21 @@ def test_wrong_result_count_is_an_error_and_stopped_batcher_refuses() -> None:
 
 ARTICLES = [
     {"id": f"a{i}", "title": t, "text": f"{body} Bài số {i}."}
-    for i, (t, body) in enumerate([
-        ("Bóng đá", "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên khen cầu thủ."),
-        ("Ngân hàng", "Doanh nghiệp báo lợi nhuận cao. Cổ phiếu ngân hàng tăng trên thị trường."),
-        ("Hiến máu", "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu 300 đơn vị máu."),
-        ("Bệnh viện", "Bác sĩ điều trị cho bệnh nhân. Bệnh viện tiêm vắc xin."),
-    ] * 3)
+    for i, (t, body) in enumerate(
+        [
+            ("Bóng đá", "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên khen cầu thủ."),
+            (
+                "Ngân hàng",
+                "Doanh nghiệp báo lợi nhuận cao. Cổ phiếu ngân hàng tăng trên thị trường.",
+            ),
+            (
+                "Hiến máu",
+                "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu 300 đơn vị máu.",
+            ),
+            ("Bệnh viện", "Bác sĩ điều trị cho bệnh nhân. Bệnh viện tiêm vắc xin."),
+        ]
+        * 3
+    )
 ]
 
 
@@ -109,8 +121,13 @@ def test_micro_batched_app_answers_like_the_plain_one(tiny_bundle: Path, tmp_pat
     """Works with any Tagger, here the classical one: same answers, fewer tagger calls."""
 
     def settings(mode: str) -> Settings:
-        return Settings(bundle=tiny_bundle, database_url=f"sqlite:///{tmp_path / 'fb.db'}",
-                        micro_batching=mode, max_batch_size=8, max_wait_ms=200)
+        return Settings(
+            bundle=tiny_bundle,
+            database_url=f"sqlite:///{tmp_path / 'fb.db'}",
+            micro_batching=mode,
+            max_batch_size=8,
+            max_wait_ms=200,
+        )
 
     with TestClient(create_app(settings("off"))) as plain:
         expected = [plain.post("/v1/analyze", json=a).json() for a in ARTICLES]
@@ -130,15 +147,27 @@ def test_micro_batched_app_answers_like_the_plain_one(tiny_bundle: Path, tmp_pat
     got, metrics, models = run(concurrent())
     assert got == expected
     assert models["serving"]["micro_batching"] is True
-    count = float(next(line.split()[1] for line in metrics.splitlines()
-                       if line.startswith('tinbai_batch_size_count{source="micro"}')))
-    total = float(next(line.split()[1] for line in metrics.splitlines()
-                       if line.startswith('tinbai_batch_size_sum{source="micro"}')))
+    count = float(
+        next(
+            line.split()[1]
+            for line in metrics.splitlines()
+            if line.startswith('tinbai_batch_size_count{source="micro"}')
+        )
+    )
+    total = float(
+        next(
+            line.split()[1]
+            for line in metrics.splitlines()
+            if line.startswith('tinbai_batch_size_sum{source="micro"}')
+        )
+    )
     assert total == len(ARTICLES) + 1  # + the warm-up call
     assert count < total  # at least two requests shared a tagger call
 
 
-def test_auto_turns_micro_batching_on_only_for_transformer_kinds(tiny_bundle: Path, tmp_path: Path) -> None:
+def test_auto_turns_micro_batching_on_only_for_transformer_kinds(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
     s = Settings(bundle=tiny_bundle, database_url=f"sqlite:///{tmp_path / 'fb.db'}")
     assert s.micro_batching == "auto"
     assert not create_app(s).state.inference.micro_batching  # classical

@@ -19,7 +19,9 @@ ARTICLE = {"title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng trong tr
 @pytest.fixture(scope="module")
 def client(tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("keys")
-    settings = Settings(bundle=tiny_bundle, database_url=f"sqlite:///{tmp / 'fb.db'}", api_keys=KEYS)
+    settings = Settings(
+        bundle=tiny_bundle, database_url=f"sqlite:///{tmp / 'fb.db'}", api_keys=KEYS
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -35,7 +37,9 @@ V1_CALLS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), V1_CALLS)
-def test_v1_needs_a_valid_key(client: TestClient, method: str, path: str, body: dict | None) -> None:
+def test_v1_needs_a_valid_key(
+    client: TestClient, method: str, path: str, body: dict | None
+) -> None:
     kwargs = {"json": body} if body is not None else {}
     for headers in ({}, {"X-API-Key": "wrong"}, {"X-API-Key": ""}, {"X-API-Key": KEYS[0] + "x"}):
         resp = getattr(client, method)(path, headers=headers, **kwargs)
@@ -55,8 +59,11 @@ def test_key_is_checked_before_the_body(client: TestClient) -> None:
     """No feedback on a body to a caller without a key."""
     resp = client.post("/v1/tag", content=b"{broken", headers={"content-type": "text/plain"})
     assert resp.status_code == 401
-    resp = client.post("/v1/tag", content=b"{broken",
-                       headers={"content-type": "application/json", "X-API-Key": KEYS[1]})
+    resp = client.post(
+        "/v1/tag",
+        content=b"{broken",
+        headers={"content-type": "application/json", "X-API-Key": KEYS[1]},
+    )
     assert resp.status_code == 400
 
 
@@ -67,10 +74,13 @@ def test_health_metrics_docs_and_page_stay_open(client: TestClient) -> None:
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
 
 
-def test_keys_never_appear_in_logs_or_answers(tiny_bundle: Path, tmp_path: Path,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_keys_never_appear_in_logs_or_answers(
+    tiny_bundle: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    settings = Settings(bundle=tiny_bundle, database_url=f"sqlite:///{tmp_path / 'fb.db'}", api_keys=KEYS)
+    settings = Settings(
+        bundle=tiny_bundle, database_url=f"sqlite:///{tmp_path / 'fb.db'}", api_keys=KEYS
+    )
     with TestClient(create_app(settings)) as c:
         c.post("/v1/tag", json=ARTICLE, headers={"X-API-Key": KEYS[0]})
         c.post("/v1/tag", json=ARTICLE, headers={"X-API-Key": "guess-" + KEYS[1]})

@@ -55,11 +55,16 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
 
     batcher: MicroBatcher[Document, TagResult] | None = None
     if settings.micro_batching_for(kind):
-        batcher = MicroBatcher(bundle.tag, max_batch_size=settings.max_batch_size,
-                               max_wait_ms=settings.max_wait_ms,
-                               on_batch=metrics.batch_size.labels("micro").observe)
-    inference = Inference(bundle, segment=settings.segment_for(kind), batcher=batcher, metrics=metrics)
-    metrics.model_info.labels(bundle.name, bundle.version, kind, str(batcher is not None).lower()).set(1)
+        batcher = MicroBatcher(
+            bundle.tag,
+            max_batch_size=settings.max_batch_size,
+            max_wait_ms=settings.max_wait_ms,
+            on_batch=metrics.batch_size.labels("micro").observe,
+        )
+    inference = Inference(bundle, segment=settings.segment_for(kind), batcher=batcher)
+    metrics.model_info.labels(
+        bundle.name, bundle.version, kind, str(batcher is not None).lower()
+    ).set(1)
     store = FeedbackStore(settings.database_url)
 
     @asynccontextmanager
@@ -71,8 +76,14 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
         await inference.tag([doc])
         await inference.summarize(doc, None)
         app.state.ready = True
-        log.info("serving %s %s (%s; loaded in %.2fs; micro-batching %s)", bundle.name,
-                 bundle.version, kind, load_seconds, "on" if batcher else "off")
+        log.info(
+            "serving %s %s (%s; loaded in %.2fs; micro-batching %s)",
+            bundle.name,
+            bundle.version,
+            kind,
+            load_seconds,
+            "on" if batcher else "off",
+        )
         try:
             yield
         finally:
@@ -101,8 +112,9 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Outermost last: metrics see every answer, including the guard's 401/413/415.
-    app.add_middleware(GuardMiddleware, api_keys=settings.api_keys,
-                       max_request_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        GuardMiddleware, api_keys=settings.api_keys, max_request_bytes=settings.max_request_bytes
+    )
     endpoints = {*app.openapi()["paths"], "/", "/metrics", "/docs", "/redoc", "/openapi.json"}
     app.add_middleware(MetricsMiddleware, metrics=metrics, endpoints=frozenset(endpoints))
     return app

@@ -127,9 +127,13 @@ class MicroBatcher(Generic[T, R]):
             if self.on_batch is not None:
                 self.on_batch(len(live))
             try:
-                results = await loop.run_in_executor(self._executor, self.fn, [p.item for p in live])
+                results = await loop.run_in_executor(
+                    self._executor, self.fn, [p.item for p in live]
+                )
                 if len(results) != len(live):
-                    raise RuntimeError(f"batched call returned {len(results)} results for {len(live)} items")
+                    raise RuntimeError(
+                        f"batched call returned {len(results)} results for {len(live)} items"
+                    )
             except asyncio.CancelledError:
                 for p in live:
                     if not p.future.done():

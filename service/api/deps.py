@@ -15,8 +15,11 @@ from service.settings import Settings
 
 # Declares the X-API-Key scheme in the OpenAPI docs. The check itself runs in GuardMiddleware,
 # before the body is read (FastAPI parses bodies before it runs dependencies).
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="required when the service is configured with API keys")
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="required when the service is configured with API keys",
+)
 
 
 def get_bundle(request: Request) -> Bundle:

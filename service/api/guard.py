@@ -43,7 +43,9 @@ def is_json(content_type: str | None) -> bool:
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, *, api_keys: Sequence[SecretStr], max_request_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, api_keys: Sequence[SecretStr], max_request_bytes: int
+    ) -> None:
         self.app = app
         self.api_keys = list(api_keys)
         self.max_request_bytes = max_request_bytes
@@ -54,16 +56,23 @@ class GuardMiddleware:
             return
         headers = Headers(scope=scope)
         if self.api_keys and not key_matches(headers.get("x-api-key"), self.api_keys):
-            await _reply(send, 401, "missing or invalid API key (send it in the X-API-Key header)",
-                         {"www-authenticate": "X-API-Key"})
+            await _reply(
+                send,
+                401,
+                "missing or invalid API key (send it in the X-API-Key header)",
+                {"www-authenticate": "X-API-Key"},
+            )
             return
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_request_bytes:
-            await _reply(send, 413, f"request body is {int(length)} bytes, over the limit of "
-                                    f"{self.max_request_bytes}")
+            await _reply(
+                send,
+                413,
+                f"request body is {int(length)} bytes, over the limit of {self.max_request_bytes}",
+            )
             return
         if not is_json(headers.get("content-type")):
             got = headers.get("content-type") or "none"
@@ -86,7 +95,9 @@ class GuardMiddleware:
         await self.app(scope, counting_receive, send)
 
 
-async def _reply(send: Send, status: int, message: str, extra: dict[str, str] | None = None) -> None:
+async def _reply(
+    send: Send, status: int, message: str, extra: dict[str, str] | None = None
+) -> None:
     body = json.dumps(error_body(CODES[status], message), ensure_ascii=False).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]

@@ -21,7 +21,6 @@ from model.summarize import Budget, Summarizer, Summary
 from model.tagging import TagResult
 from model.text import Document
 from service.api.batching import MicroBatcher
-from service.api.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +30,16 @@ BASELINE_SCORER = "lead.v1"
 class Inference:
     """The loaded bundle plus how to call it under load."""
 
-    def __init__(self, bundle: Bundle, *, segment: bool, batcher: MicroBatcher[Document, TagResult] | None,
-                 metrics: Metrics) -> None:
+    def __init__(
+        self, bundle: Bundle, *, segment: bool, batcher: MicroBatcher[Document, TagResult] | None
+    ) -> None:
         self.bundle = bundle
         self.segment = segment
         self.batcher = batcher
-        self.metrics = metrics
         # Bundles without a summariser of their own use the lead baseline (as summarize_records).
-        self.summarizer: Summarizer = bundle.summarizer or Summarizer.from_config({"scorer": BASELINE_SCORER})
+        self.summarizer: Summarizer = bundle.summarizer or Summarizer.from_config(
+            {"scorer": BASELINE_SCORER}
+        )
 
     @property
     def micro_batching(self) -> bool:
@@ -46,10 +47,16 @@ class Inference:
 
     @property
     def model_info(self) -> dict[str, str]:
-        return {"name": self.bundle.name, "version": self.bundle.version, "kind": self.bundle.manifest.kind}
+        return {
+            "name": self.bundle.name,
+            "version": self.bundle.version,
+            "kind": self.bundle.manifest.kind,
+        }
 
     # -- the pipeline, one document ------------------------------------------------------------
-    def _prepare_one(self, record: dict[str, Any], max_chars: int | None) -> tuple[Article, Document]:
+    def _prepare_one(
+        self, record: dict[str, Any], max_chars: int | None
+    ) -> tuple[Article, Document]:
         """Parse and prepare one record (the one vocabulary of input errors: ArticleError)."""
         articles, docs, errors = prepare_articles([record], max_chars=max_chars)
         if errors[0] is not None:
@@ -59,18 +66,22 @@ class Inference:
             doc = doc.with_segmentation()  # type: ignore[union-attr]
         return articles[0], doc  # type: ignore[return-value]
 
-    async def prepare(self, record: dict[str, Any], max_chars: int | None = None) -> tuple[Article, Document]:
+    async def prepare(
+        self, record: dict[str, Any], max_chars: int | None = None
+    ) -> tuple[Article, Document]:
         return await run_in_threadpool(self._prepare_one, record, max_chars)
 
-    def _prepare_many(self, records: Sequence[dict[str, Any]], max_chars: int | None
-                      ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
+    def _prepare_many(
+        self, records: Sequence[dict[str, Any]], max_chars: int | None
+    ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
         articles, docs, errors = prepare_articles(records, max_chars=max_chars)
         if self.segment:
             docs = [d.with_segmentation() if d is not None else None for d in docs]
         return articles, docs, errors
 
-    async def prepare_many(self, records: Sequence[dict[str, Any]], max_chars: int | None = None
-                           ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
+    async def prepare_many(
+        self, records: Sequence[dict[str, Any]], max_chars: int | None = None
+    ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
         return await run_in_threadpool(self._prepare_many, records, max_chars)
 
     # -- models --------------------------------------------------------------------------------

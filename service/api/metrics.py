@@ -29,23 +29,40 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "tinbai_requests", "HTTP requests by endpoint, method and status",
-            ["endpoint", "method", "status"], registry=self.registry)
+            "tinbai_requests",
+            "HTTP requests by endpoint, method and status",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
-            "tinbai_request_duration_seconds", "HTTP request latency by endpoint and status",
-            ["endpoint", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+            "tinbai_request_duration_seconds",
+            "HTTP request latency by endpoint and status",
+            ["endpoint", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.batch_size = Histogram(
-            "tinbai_batch_size", "Articles per tagger call: 'request' = /v1/tag/batch bodies, "
+            "tinbai_batch_size",
+            "Articles per tagger call: 'request' = /v1/tag/batch bodies, "
             "'micro' = micro-batches of concurrent requests",
-            ["source"], buckets=BATCH_BUCKETS, registry=self.registry)
+            ["source"],
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
         self.model_load = Gauge(
-            "tinbai_model_load_seconds", "Seconds it took to load the bundle at start-up",
-            registry=self.registry)
+            "tinbai_model_load_seconds",
+            "Seconds it took to load the bundle at start-up",
+            registry=self.registry,
+        )
         self.model_info = Gauge(
-            "tinbai_model_info", "The bundle being served (value is always 1)",
-            ["name", "version", "kind", "micro_batching"], registry=self.registry)
+            "tinbai_model_info",
+            "The bundle being served (value is always 1)",
+            ["name", "version", "kind", "micro_batching"],
+            registry=self.registry,
+        )
         self.feedback = Counter(
-            "tinbai_feedback", "Editor corrections recorded", registry=self.registry)
+            "tinbai_feedback", "Editor corrections recorded", registry=self.registry
+        )
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -36,11 +36,15 @@ def summary_dict(summary: Summary) -> dict[str, Any]:
 def document_dict(doc: Document) -> dict[str, Any]:
     return {
         "title": doc.title,
-        "sentences": [{"index": s.index, "text": s.text, "paragraph": s.paragraph} for s in doc.sentences],
+        "sentences": [
+            {"index": s.index, "text": s.text, "paragraph": s.paragraph} for s in doc.sentences
+        ],
     }
 
 
 def check_text_size(text: str, limit: int, field: str = "text") -> None:
     """413 for an article over the configured size (the CLI's words, the HTTP status for size)."""
     if len(text) > limit:
-        raise ApiError(413, f"field '{field}': is {len(text)} characters, over the limit of {limit}")
+        raise ApiError(
+            413, f"field '{field}': is {len(text)} characters, over the limit of {limit}"
+        )

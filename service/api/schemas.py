@@ -28,7 +28,9 @@ class ArticleIn(BaseModel):
 
     id: str | None = Field(None, description="the caller's article id, echoed back")
     title: str | None = Field(None, description="headline (read by the models, never summarised)")
-    text: str = Field(description="article body; page chrome (menus, by-lines, captions) is removed")
+    text: str = Field(
+        description="article body; page chrome (menus, by-lines, captions) is removed"
+    )
 
     _id = field_validator("id", mode="before")(_id_to_str)
 
@@ -53,7 +55,9 @@ class SummarizeIn(ArticleIn):
     def _one_budget(self) -> SummarizeIn:
         given = [n for n in ("sentences", "max_chars", "ratio") if getattr(self, n) is not None]
         if len(given) > 1:
-            raise ValueError(f"give only one of sentences, max_chars, ratio (got {', '.join(given)})")
+            raise ValueError(
+                f"give only one of sentences, max_chars, ratio (got {', '.join(given)})"
+            )
         return self
 
 
@@ -61,7 +65,8 @@ class AnalyzeIn(SummarizeIn):
     model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE_ARTICLE, "sentences": 2}]})
 
     include_document: bool = Field(
-        False, description="also return the cleaned body sentences (the editor page shows them)")
+        False, description="also return the cleaned body sentences (the editor page shows them)"
+    )
 
 
 class BatchArticleIn(BaseModel):
@@ -76,11 +81,23 @@ class BatchArticleIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"articles": [
-        EXAMPLE_ARTICLE,
-        {"id": "tt-0002", "title": "Đội tuyển giành chiến thắng",
-         "text": "Đội tuyển Việt Nam thắng 2-0 trong trận đấu tối qua. Huấn luyện viên khen các cầu thủ."},
-    ]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "articles": [
+                        EXAMPLE_ARTICLE,
+                        {
+                            "id": "tt-0002",
+                            "title": "Đội tuyển giành chiến thắng",
+                            "text": "Đội tuyển Việt Nam thắng 2-0 trong trận đấu tối qua. "
+                            "Huấn luyện viên khen các cầu thủ.",
+                        },
+                    ]
+                }
+            ]
+        }
+    )
 
     articles: list[BatchArticleIn] = Field(min_length=1)
 
@@ -108,7 +125,9 @@ class CampaignOut(BaseModel):
     id: str
     name: str
     score: float
-    evidence: list[str] = Field(description="body sentences quoting the campaign, in document order")
+    evidence: list[str] = Field(
+        description="body sentences quoting the campaign, in document order"
+    )
 
 
 class TagItemOut(BaseModel):
@@ -176,20 +195,32 @@ class TagsIn(BaseModel):
 
 class CorrectedTagsIn(BaseModel):
     topic: str = Field(description="the right topic id")
-    campaigns: list[str] = Field(default_factory=list, description="the right campaign ids (may be empty)")
+    campaigns: list[str] = Field(
+        default_factory=list, description="the right campaign ids (may be empty)"
+    )
 
 
 class FeedbackIn(BaseModel):
     """An editor's correction. The text is stored so the correction can become a training row;
     ``predicted`` defaults to what the served bundle predicts for it now."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "article_id": EXAMPLE_ARTICLE["id"], "title": EXAMPLE_ARTICLE["title"],
-        "text": EXAMPLE_ARTICLE["text"],
-        "predicted": {"topic": "suc-khoe", "campaigns": ["hien-mau-tinh-nguyen"]},
-        "corrected": {"topic": "chinh-tri-xa-hoi", "campaigns": ["hien-mau-tinh-nguyen"]},
-        "note": "tin hoạt động đoàn thể",
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "article_id": EXAMPLE_ARTICLE["id"],
+                    "title": EXAMPLE_ARTICLE["title"],
+                    "text": EXAMPLE_ARTICLE["text"],
+                    "predicted": {"topic": "suc-khoe", "campaigns": ["hien-mau-tinh-nguyen"]},
+                    "corrected": {
+                        "topic": "chinh-tri-xa-hoi",
+                        "campaigns": ["hien-mau-tinh-nguyen"],
+                    },
+                    "note": "tin hoạt động đoàn thể",
+                }
+            ]
+        }
+    )
 
     article_id: str | None = None
     title: str | None = None

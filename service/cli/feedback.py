@@ -18,8 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     e = actions.add_parser("export", help="write corrections as training rows (JSONL)")
     e.add_argument("-o", "--output", required=True, help="output JSONL file ('-' for stdout)")
-    e.add_argument("--database", help="SQLAlchemy URL (default: TINBAI_DATABASE_URL or the "
-                                      "service's default SQLite file)")
+    e.add_argument(
+        "--database",
+        help="SQLAlchemy URL (default: TINBAI_DATABASE_URL or the service's default SQLite file)",
+    )
     e.add_argument("--env-file", help="settings file (KEY=value lines, TINBAI_ prefix)")
     e.set_defaults(run=run_export)
 
@@ -41,5 +43,8 @@ def run_export(args: argparse.Namespace) -> int:
         store.close()
     with open_output(args.output) as fh:
         write_jsonl(fh, rows)
-    print(f"tinbai feedback export: {total} corrections, {len(rows)} articles written", file=sys.stderr)
+    print(
+        f"tinbai feedback export: {total} corrections, {len(rows)} articles written",
+        file=sys.stderr,
+    )
     return 0

@@ -9,10 +9,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve the HTTP API (default 127.0.0.1:8000)")
     p.add_argument("--host", help="interface to bind (default from TINBAI_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default from TINBAI_PORT or 8000)")
-    p.add_argument("--model", help="bundle directory (default: TINBAI_BUNDLE or the shipped bundle)")
+    p.add_argument(
+        "--model", help="bundle directory (default: TINBAI_BUNDLE or the shipped bundle)"
+    )
     p.add_argument("--env-file", help="settings file (KEY=value lines, TINBAI_ prefix)")
-    p.add_argument("--micro-batching", choices=("auto", "on", "off"),
-                   help="batch concurrent tag calls (default: auto = on for transformer bundles)")
+    p.add_argument(
+        "--micro-batching",
+        choices=("auto", "on", "off"),
+        help="batch concurrent tag calls (default: auto = on for transformer bundles)",
+    )
+    p.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
     p.set_defaults(run=run)
 
 
@@ -28,16 +34,32 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = get_settings(args.env_file)
-        overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("bundle", args.model),
-                                       ("micro_batching", args.micro_batching)) if v is not None}
+        overrides = {
+            k: v
+            for k, v in (
+                ("host", args.host),
+                ("port", args.port),
+                ("bundle", args.model),
+                ("micro_batching", args.micro_batching),
+            )
+            if v is not None
+        }
         settings = Settings.model_validate({**settings.model_dump(), **overrides})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         raise UserError(f"invalid settings: {problems}") from None
     try:
         app = create_app(settings)
     except (BundleError, FeedbackStoreError) as exc:
         raise UserError(f"cannot start: {exc}") from None
     # uvicorn's access log prints the request line only; headers (X-API-Key) are never logged.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=not args.no_access_log,
+    )
     return 0

@@ -59,7 +59,10 @@ class Correction(Base):
         row["feedback"] = {
             "correction_id": self.id,
             "created_at": _iso(self.created_at),
-            "predicted": {"topic": self.predicted_topic, "campaigns": list(self.predicted_campaigns)},
+            "predicted": {
+                "topic": self.predicted_topic,
+                "campaigns": list(self.predicted_campaigns),
+            },
             "model": {"name": self.model_name, "version": self.model_version},
             "note": self.note,
         }
@@ -105,15 +108,33 @@ class FeedbackStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def add(self, *, text: str, title: str | None, article_id: str | None, topic: str,
-            campaigns: list[str], predicted_topic: str | None, predicted_campaigns: list[str],
-            note: str | None = None, model_name: str | None = None,
-            model_version: str | None = None) -> Correction:
+    def add(
+        self,
+        *,
+        text: str,
+        title: str | None,
+        article_id: str | None,
+        topic: str,
+        campaigns: list[str],
+        predicted_topic: str | None,
+        predicted_campaigns: list[str],
+        note: str | None = None,
+        model_name: str | None = None,
+        model_version: str | None = None,
+    ) -> Correction:
         row = Correction(
-            created_at=datetime.now(UTC), article_id=article_id, text_hash=text_hash(text),
-            title=title, text=text, predicted_topic=predicted_topic,
-            predicted_campaigns=list(predicted_campaigns), topic=topic, campaigns=list(campaigns),
-            note=note, model_name=model_name, model_version=model_version,
+            created_at=datetime.now(UTC),
+            article_id=article_id,
+            text_hash=text_hash(text),
+            title=title,
+            text=text,
+            predicted_topic=predicted_topic,
+            predicted_campaigns=list(predicted_campaigns),
+            topic=topic,
+            campaigns=list(campaigns),
+            note=note,
+            model_name=model_name,
+            model_version=model_version,
         )
         try:
             with Session(self.engine, expire_on_commit=False) as session:

@@ -18,16 +18,24 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
     bundle = inference.bundle
     manifest = bundle.manifest.model_dump(exclude={"training"})
     training = bundle.manifest.training
-    manifest["training"] = {k: training[k] for k in ("data_fingerprint", "seed", "seconds") if k in training}
+    manifest["training"] = {
+        k: training[k] for k in ("data_fingerprint", "seed", "seconds") if k in training
+    }
     return {
         "model": manifest,
         "taxonomy": {
-            "topics": [t.model_dump(include={"id", "name", "description"}) for t in bundle.taxonomy.topics],
-            "campaigns": [c.model_dump(include={"id", "name", "description", "legal_basis"})
-                          for c in bundle.taxonomy.campaigns],
+            "topics": [
+                t.model_dump(include={"id", "name", "description"}) for t in bundle.taxonomy.topics
+            ],
+            "campaigns": [
+                c.model_dump(include={"id", "name", "description", "legal_basis"})
+                for c in bundle.taxonomy.campaigns
+            ],
         },
-        "summarizer": {"scorer": inference.summarizer.scorer_name,
-                       "bundled": bundle.summarizer is not None},
+        "summarizer": {
+            "scorer": inference.summarizer.scorer_name,
+            "bundled": bundle.summarizer is not None,
+        },
         "serving": {
             "micro_batching": inference.micro_batching,
             "max_batch_size": settings.max_batch_size,

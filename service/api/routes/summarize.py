@@ -20,25 +20,37 @@ def budget_of(body: SummarizeIn) -> Budget:
 
 
 @router.post("/summarize", response_model=SummaryOut)
-async def summarize(body: SummarizeIn, inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
+async def summarize(
+    body: SummarizeIn, inference: InferenceDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Extractive summary: the article's key body sentences in document order. Give at most one
     budget (``sentences``, ``max_chars`` or ``ratio``); the default is 3 sentences."""
     art, doc = await prepare_checked(inference, body, settings.max_text_chars)
     summary = await inference.summarize(doc, budget_of(body))
-    return {"id": art.id, **summary_dict(summary), "scorer": inference.summarizer.scorer_name,
-            "model": inference.model_info}
+    return {
+        "id": art.id,
+        **summary_dict(summary),
+        "scorer": inference.summarizer.scorer_name,
+        "model": inference.model_info,
+    }
 
 
 @router.post("/analyze", response_model=AnalyzeOut, response_model_exclude_none=True)
-async def analyze(body: AnalyzeIn, inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
+async def analyze(
+    body: AnalyzeIn, inference: InferenceDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Tags and summary in one call. The article is cleaned, split (and segmented, for bundles
     that read words) once; the same prepared document goes to the tagger and the summariser."""
     art, doc = await prepare_checked(inference, body, settings.max_text_chars)
     (result,) = await inference.tag([doc])
     summary = await inference.summarize(doc, budget_of(body))
-    out: dict[str, Any] = {"id": art.id, **tag_dict(result, inference.bundle.taxonomy),
-                           **summary_dict(summary), "scorer": inference.summarizer.scorer_name,
-                           "model": inference.model_info}
+    out: dict[str, Any] = {
+        "id": art.id,
+        **tag_dict(result, inference.bundle.taxonomy),
+        **summary_dict(summary),
+        "scorer": inference.summarizer.scorer_name,
+        "model": inference.model_info,
+    }
     if body.include_document:
         out["document"] = document_dict(doc)
     return out

@@ -32,19 +32,27 @@ async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep
     with the body sentences that justify it."""
     art, doc = await prepare_checked(inference, article, settings.max_text_chars)
     (result,) = await inference.tag([doc])
-    return {"id": art.id, **tag_dict(result, inference.bundle.taxonomy), "model": inference.model_info}
+    return {
+        "id": art.id,
+        **tag_dict(result, inference.bundle.taxonomy),
+        "model": inference.model_info,
+    }
 
 
 @router.post("/tag/batch", response_model=BatchOut)
-async def tag_batch(body: BatchIn, inference: InferenceDep, settings: SettingsDep,
-                    metrics: MetricsDep) -> dict[str, Any]:
+async def tag_batch(
+    body: BatchIn, inference: InferenceDep, settings: SettingsDep, metrics: MetricsDep
+) -> dict[str, Any]:
     """Tag up to ``max_batch_articles`` articles in one call. Results come one per article, in
     order; an article that cannot be processed (blank text, over the size limit, nothing left
     after cleaning) gets ``{"id", "error"}`` in its place, as in ``tinbai tag``."""
     n = len(body.articles)
     if n > settings.max_batch_articles:
-        raise ApiError(413, f"field 'articles': {n} articles, over the limit of "
-                            f"{settings.max_batch_articles} per call")
+        raise ApiError(
+            413,
+            f"field 'articles': {n} articles, over the limit of "
+            f"{settings.max_batch_articles} per call",
+        )
     metrics.batch_size.labels("request").observe(n)
     records = [a.model_dump() for a in body.articles]
     articles, docs, errors = await inference.prepare_many(records, settings.max_text_chars)
