@@ -35,9 +35,11 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(16, ge=1, le=1024)
     max_wait_ms: float = Field(5.0, ge=0, le=1000)
 
-    # Word segmentation (underthesea) once per request, before tagging and summarising, for
-    # bundle kinds that read segmented words; "auto" = every kind except classical.
-    segment: Literal["auto", "always", "never"] = "auto"
+    # Word-segment (underthesea) the whole article up front, once, and share it with the tagger
+    # and the summariser. Off by default: segmentation is the slowest step, the classical kind
+    # and today's summarisers read no segmented words, and the PhoBERT tagger segments only the
+    # prefix its windows reach. Either way nothing is segmented twice in one request.
+    presegment: bool = False
 
     # Access: with keys set, every /v1/* call needs one in X-API-Key (comma-separated in env).
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
@@ -56,11 +58,6 @@ class Settings(BaseSettings):
         if self.micro_batching == "auto":
             return kind in self.micro_batch_kinds
         return self.micro_batching == "on"
-
-    def segment_for(self, kind: str) -> bool:
-        if self.segment == "auto":
-            return kind != "classical"
-        return self.segment == "always"
 
 
 def get_settings(env_file: str | None = None) -> Settings:

@@ -218,7 +218,7 @@ class _Spy:
 @pytest.mark.slow  # imports underthesea's segmenter (~3 s)
 def test_analyze_prepares_and_segments_once(tiny_bundle: Path, tmp_path: Path) -> None:
     """One cleaning and one segmentation pass: the tagger and the summariser get the very same
-    segmented Document object."""
+    (pre-segmented) Document object."""
     bundle = load_bundle(tiny_bundle)
     seen: list = []
     spied = Bundle(
@@ -227,7 +227,7 @@ def test_analyze_prepares_and_segments_once(tiny_bundle: Path, tmp_path: Path) -
         taxonomy=bundle.taxonomy,
         tagger=_Spy(bundle.tagger, seen),
     )
-    app = create_app(make_settings(tiny_bundle, tmp_path, segment="always"), bundle=spied)
+    app = create_app(make_settings(tiny_bundle, tmp_path, presegment=True), bundle=spied)
     with TestClient(app) as c:
         inference = app.state.inference
         inference.summarizer = _Spy(inference.summarizer, seen)

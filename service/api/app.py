@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             max_wait_ms=settings.max_wait_ms,
             on_batch=metrics.batch_size.labels("micro").observe,
         )
-    inference = Inference(bundle, segment=settings.segment_for(kind), batcher=batcher)
+    inference = Inference(bundle, segment=settings.presegment, batcher=batcher)
     metrics.model_info.labels(
         bundle.name, bundle.version, kind, str(batcher is not None).lower()
     ).set(1)

@@ -1,6 +1,6 @@
 """Model calls for the routes, always off the event loop.
 
-One request runs the text pipeline once (``prepare`` → optional segmentation) and hands the
+One request runs the text pipeline once (``prepare``, optionally pre-segmented) and hands the
 same :class:`~model.text.Document` to the tagger and the summariser. Tagging goes through a
 :class:`~service.api.batching.MicroBatcher` when enabled (transformer bundles by default),
 otherwise straight to a worker thread.
@@ -8,7 +8,6 @@ otherwise straight to a worker thread.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +20,6 @@ from model.summarize import Budget, Summarizer, Summary
 from model.tagging import TagResult
 from model.text import Document
 from service.api.batching import MicroBatcher
-
-log = logging.getLogger(__name__)
 
 BASELINE_SCORER = "lead.v1"
 

@@ -39,8 +39,8 @@ async def summarize(
 async def analyze(
     body: AnalyzeIn, inference: InferenceDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    """Tags and summary in one call. The article is cleaned, split (and segmented, for bundles
-    that read words) once; the same prepared document goes to the tagger and the summariser."""
+    """Tags and summary in one call. The article is cleaned and split (and, with ``presegment``,
+    segmented) once; the same prepared document goes to the tagger and the summariser."""
     art, doc = await prepare_checked(inference, body, settings.max_text_chars)
     (result,) = await inference.tag([doc])
     summary = await inference.summarize(doc, budget_of(body))
