@@ -86,6 +86,7 @@ def start_server(args: argparse.Namespace, port: int, db: Path) -> subprocess.Po
         "HF_HUB_OFFLINE": "1",
         "TINBAI_MAX_BATCH_SIZE": str(args.max_batch_size),
         "TINBAI_MAX_WAIT_MS": str(args.max_wait_ms),
+        "TINBAI_PRESEGMENT": "true" if args.presegment == "on" else "false",
     }
     return subprocess.Popen(
         cmd,
@@ -172,6 +173,7 @@ async def load(base: str, articles: list[dict], args: argparse.Namespace) -> dic
     return {
         "model": {k: model["model"][k] for k in ("name", "version", "kind")},
         "micro_batching": model["serving"]["micro_batching"],
+        "presegment": model["serving"]["presegment"],
         "mean_micro_batch": round(micro_sum / micro_count, 2) if micro_count else None,
         "requests": sent,
         "concurrency": args.concurrency,
@@ -194,6 +196,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="bundle directory (default: the service's default bundle)")
     parser.add_argument("--micro-batching", choices=("on", "off", "auto"), default="auto")
+    parser.add_argument(
+        "--presegment",
+        choices=("on", "off"),
+        default="off",
+        help="segment whole articles up front, in request threads",
+    )
     parser.add_argument("--max-batch-size", type=int, default=16)
     parser.add_argument("--max-wait-ms", type=float, default=5.0)
     parser.add_argument("--requests", type=int, default=2000)
