@@ -86,6 +86,7 @@ def start_server(args: argparse.Namespace, port: int, db: Path) -> subprocess.Po
         "HF_HUB_OFFLINE": "1",
         "TINBAI_MAX_BATCH_SIZE": str(args.max_batch_size),
         "TINBAI_MAX_WAIT_MS": str(args.max_wait_ms),
+        "TINBAI_MICRO_BATCH_WORKERS": str(args.micro_batch_workers),
         "TINBAI_PRESEGMENT": "true" if args.presegment == "on" else "false",
     }
     return subprocess.Popen(
@@ -174,6 +175,7 @@ async def load(base: str, articles: list[dict], args: argparse.Namespace) -> dic
         "model": {k: model["model"][k] for k in ("name", "version", "kind")},
         "micro_batching": model["serving"]["micro_batching"],
         "presegment": model["serving"]["presegment"],
+        "micro_batch_workers": model["serving"].get("micro_batch_workers"),
         "mean_micro_batch": round(micro_sum / micro_count, 2) if micro_count else None,
         "requests": sent,
         "concurrency": args.concurrency,
@@ -203,6 +205,7 @@ def main() -> int:
         help="segment whole articles up front, in request threads",
     )
     parser.add_argument("--max-batch-size", type=int, default=16)
+    parser.add_argument("--micro-batch-workers", type=int, default=1)
     parser.add_argument("--max-wait-ms", type=float, default=5.0)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)

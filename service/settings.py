@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     micro_batch_kinds: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["phobert"])
     max_batch_size: int = Field(16, ge=1, le=1024)
     max_wait_ms: float = Field(5.0, ge=0, le=1000)
+    micro_batch_workers: int = Field(1, ge=1, le=8, description="batches in flight at once")
 
     # Word-segment (underthesea) the whole article up front, once, and share it with the tagger
     # and the summariser. Off by default: segmentation is the slowest step, the classical kind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,34 @@ def test_concurrent_items_are_batched_and_answered_in_order() -> None:
     assert max(len(c) for c in calls) == 8  # the size cap holds…
     assert len(calls) == 3  # …and 20 concurrent items went out as 8 + 8 + 4
     assert all(name.startswith("micro-batch") for name in threads)  # off the event loop
+
+
+def test_two_workers_keep_two_batches_in_flight() -> None:
+    lock = threading.Lock()
+    in_flight = peak = 0
+    sizes: list[int] = []
+
+    def slow(items: list[int]) -> list[int]:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.1)
+        with lock:
+            in_flight -= 1
+            sizes.append(len(items))
+        return [-x for x in items]
+
+    async def main() -> list[int]:
+        batcher = MicroBatcher(slow, max_batch_size=4, max_wait_ms=50, workers=2)
+        batcher.start()
+        try:
+            return await batcher.submit_many(list(range(16)))
+        finally:
+            await batcher.stop()
+
+    assert run(main()) == [-x for x in range(16)]
+    assert peak == 2 and sum(sizes) == 16 and max(sizes) <= 4
 
 
 def test_a_lone_item_goes_out_alone_after_the_wait() -> None:
@@ -95,6 +124,8 @@ def test_wrong_result_count_is_an_error_and_stopped_batcher_refuses() -> None:
     run(main())
     with pytest.raises(ValueError):
         MicroBatcher(lambda xs: xs, max_batch_size=0)
+    with pytest.raises(ValueError):
+        MicroBatcher(lambda xs: xs, workers=0)
 
 
 ARTICLES = [

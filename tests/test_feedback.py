@@ -211,3 +211,12 @@ def test_unusable_database_is_a_clear_error(
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(FeedbackStoreError):
         FeedbackStore(f"sqlite:///{blocker / 'x.db'}")  # parent is a file
+
+
+def test_serve_stops_on_an_unusable_database(
+    tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TINBAI_DATABASE_URL", "nosuchdriver://editor:hunter2@db/feedback")
+    assert main(["serve", "--model", str(tiny_bundle), "--port", "8766"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot start: feedback database" in err and "hunter2" not in err

@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             max_batch_size=settings.max_batch_size,
             max_wait_ms=settings.max_wait_ms,
             on_batch=metrics.batch_size.labels("micro").observe,
+            workers=settings.micro_batch_workers,
         )
     inference = Inference(bundle, segment=settings.presegment, batcher=batcher)
     metrics.model_info.labels(

@@ -47,37 +47,48 @@ class MicroBatcher(Generic[T, R]):
         max_batch_size: int = 16,
         max_wait_ms: float = 5.0,
         on_batch: Callable[[int], None] | None = None,
+        workers: int = 1,
     ) -> None:
         if max_batch_size < 1:
             raise ValueError("max_batch_size must be at least 1")
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
         self.fn = fn
         self.max_batch_size = max_batch_size
         self.max_wait = max_wait_ms / 1000.0
         self.on_batch = on_batch
         self._queue: asyncio.Queue[_Pending[T, R]] | None = None
-        self._worker: asyncio.Task[None] | None = None
-        # One thread: batches run one after another, which is what a model on a fixed set
-        # of cores wants; parallel batches would only fight for the same cores.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="micro-batch")
+        self._arrived = asyncio.Event()
+        self._workers: list[asyncio.Task[None]] = []
+        # One worker runs batches strictly one after another. A second one lets a batch's
+        # Python work (tokenising, post-processing) overlap the next batch's forward pass,
+        # which releases the GIL; more than the cores would only fight over them.
+        self.workers = workers
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="micro-batch")
 
     @property
     def running(self) -> bool:
-        return self._worker is not None and not self._worker.done()
+        return any(not w.done() for w in self._workers)
 
     def start(self) -> None:
         if self.running:
             return
         self._queue = asyncio.Queue()
-        self._worker = asyncio.get_running_loop().create_task(self._run(), name="micro-batcher")
+        self._arrived = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self._workers = [
+            loop.create_task(self._run(), name=f"micro-batcher-{i}") for i in range(self.workers)
+        ]
 
     async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
             try:
-                await self._worker
+                await worker
             except asyncio.CancelledError:
                 pass
-            self._worker = None
+        self._workers = []
         if self._queue is not None:
             while not self._queue.empty():
                 pending = self._queue.get_nowait()
@@ -90,7 +101,8 @@ class MicroBatcher(Generic[T, R]):
         if not self.running or self._queue is None:
             raise RuntimeError("micro-batcher is not running")
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(item, future))
+        self._queue.put_nowait(_Pending(item, future))
+        self._arrived.set()
         return await future
 
     async def submit_many(self, items: Sequence[T]) -> list[R]:
@@ -111,10 +123,14 @@ class MicroBatcher(Generic[T, R]):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 break
+            # Wait for a newcomer or the deadline. Waiting on an event rather than on
+            # queue.get() under a timeout means a timeout can never swallow a dequeued item;
+            # a missed wake-up only costs the rest of the window.
+            self._arrived.clear()
             try:
-                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                await asyncio.wait_for(self._arrived.wait(), remaining)
             except TimeoutError:
-                break
+                pass
         return batch
 
     async def _run(self) -> None:

@@ -40,6 +40,7 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
             "micro_batching": inference.micro_batching,
             "max_batch_size": settings.max_batch_size,
             "max_wait_ms": settings.max_wait_ms,
+            "micro_batch_workers": settings.micro_batch_workers,
             "presegment": inference.segment,
             "max_text_chars": settings.max_text_chars,
             "max_batch_articles": settings.max_batch_articles,
