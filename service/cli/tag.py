@@ -5,15 +5,7 @@ from __future__ import annotations
 import argparse
 
 from model.predict import tag_records
-from service.cli.common import (
-    batched,
-    get_bundle,
-    open_output,
-    progress,
-    read_jsonl,
-    summary_line,
-    write_jsonl,
-)
+from service.cli.common import batched, get_bundle, open_output, progress, read_jsonl, summary_line, write_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
