@@ -1,11 +1,17 @@
-"""Service settings: environment variables (``TINBAI_*``) and an optional ``.env``-style file."""
+"""Service settings: environment variables (``TINBAI_*``) and an optional ``.env``-style file.
+
+Built once in ``create_app()`` / ``tinbai serve`` (never at import time) and validated there, so
+a typo in a limit stops start-up instead of surfacing on the first request. API keys are
+``SecretStr``: they never appear in a repr, a log line or ``/v1/models``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from model.paths import DEFAULT_BUNDLE_DIR
 
@@ -16,9 +22,46 @@ class Settings(BaseSettings):
     bundle: Path = Field(DEFAULT_BUNDLE_DIR, description="model bundle directory to serve")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+
+    # Limits: bad input gets a clear 413/422, never a 500 or an out-of-memory.
     max_text_chars: int = Field(200_000, ge=1, description="longest article text accepted")
+    max_batch_articles: int = Field(64, ge=1, description="most articles per /v1/tag/batch call")
+    max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="largest request body")
+
+    # Micro-batching of concurrent tag calls: worth it for transformer bundles, whose cost per
+    # call is dominated by a forward pass that batches well. "auto" turns it on for those kinds.
+    micro_batching: Literal["auto", "on", "off"] = "auto"
+    micro_batch_kinds: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["phobert"])
+    max_batch_size: int = Field(16, ge=1, le=1024)
+    max_wait_ms: float = Field(5.0, ge=0, le=1000)
+    micro_batch_workers: int = Field(1, ge=1, le=8, description="batches in flight at once")
+
+    # Word-segment (underthesea) the whole article up front, once, and share it with the tagger
+    # and the summariser. Off by default: segmentation is the slowest step, the classical kind
+    # and today's summarisers read no segmented words, and the PhoBERT tagger segments only the
+    # prefix its windows reach. Either way nothing is segmented twice in one request.
+    presegment: bool = False
+
+    # Access: with keys set, every /v1/* call needs one in X-API-Key (comma-separated in env).
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+
+    # Editor feedback store: any SQLAlchemy URL (sqlite:///path.db, postgresql+psycopg://…).
+    database_url: str = "sqlite:///tinbai-feedback.db"
+
+    @field_validator("api_keys", "micro_batch_kinds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def micro_batching_for(self, kind: str) -> bool:
+        if self.micro_batching == "auto":
+            return kind in self.micro_batch_kinds
+        return self.micro_batching == "on"
 
 
 def get_settings(env_file: str | None = None) -> Settings:
-    """Build settings once, at start-up (never at import time)."""
+    """Build settings once, at start-up (never at import time). Environment variables win over
+    the file."""
     return Settings(_env_file=env_file) if env_file else Settings()

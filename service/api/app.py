@@ -1,30 +1,126 @@
-"""Application factory."""
+"""Application factory: ``create_app(settings)`` loads everything, or fails with a clear reason.
+
+The bundle and the feedback database are opened here, before the server accepts a connection:
+a bundle that cannot load raises :class:`~model.bundle.BundleError` naming the path and the
+reason, and ``tinbai serve`` turns that into a one-line message and a non-zero exit.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
-from model.bundle import load_bundle
-from service.api.routes import health, tag
+from model.bundle import Bundle, load_bundle
+from model.tagging import TagResult
+from model.text import Document
+from service.api.batching import MicroBatcher
+from service.api.deps import documented_api_key
+from service.api.errors import install_error_handlers
+from service.api.examples import EXAMPLE_ARTICLE
+from service.api.guard import GuardMiddleware
+from service.api.inference import Inference
+from service.api.metrics import Metrics, MetricsMiddleware
+from service.api.routes import feedback, health, models, summarize, tag
+from service.feedback import FeedbackStore
 from service.settings import Settings, get_settings
 
+log = logging.getLogger("service.api")
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+DESCRIPTION = """Topic and campaign tagging and extractive summaries for Vietnamese news.
+
+Every error has one shape: `{"error": {"code", "message"}}`. With API keys configured, every
+`/v1/*` call needs `X-API-Key`; `/healthz`, `/readyz` and `/metrics` stay open.
+"""
+
+
+def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None) -> FastAPI:
+    """Build the app. ``bundle`` skips loading (tests pass an already loaded one)."""
     settings = settings or get_settings()
+    metrics = Metrics()
+    t0 = time.perf_counter()
     # Load the bundle before serving: a bundle that cannot load stops start-up (BundleError
     # names the path and the reason) instead of failing every request later.
-    bundle = load_bundle(settings.bundle)
+    bundle = bundle or load_bundle(settings.bundle)
+    load_seconds = time.perf_counter() - t0
+    metrics.model_load.set(load_seconds)
+    kind = bundle.manifest.kind
+
+    batcher: MicroBatcher[Document, TagResult] | None = None
+    if settings.micro_batching_for(kind):
+        batcher = MicroBatcher(
+            bundle.tag,
+            max_batch_size=settings.max_batch_size,
+            max_wait_ms=settings.max_wait_ms,
+            on_batch=metrics.batch_size.labels("micro").observe,
+            workers=settings.micro_batch_workers,
+        )
+    inference = Inference(bundle, segment=settings.presegment, batcher=batcher)
+    metrics.model_info.labels(
+        bundle.name, bundle.version, kind, str(batcher is not None).lower()
+    ).set(1)
+    store = FeedbackStore(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
+        if batcher is not None:
+            batcher.start()
+        # Warm up (lazy imports, first-call allocations) so /readyz means "fast now".
+        _, doc = await inference.prepare(dict(EXAMPLE_ARTICLE))
+        await inference.tag([doc])
+        await inference.summarize(doc, None)
+        app.state.ready = True
+        log.info(
+            "serving %s %s (%s; loaded in %.2fs; micro-batching %s)",
+            bundle.name,
+            bundle.version,
+            kind,
+            load_seconds,
+            "on" if batcher else "off",
+        )
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            if batcher is not None:
+                await batcher.stop()
+            store.close()
 
-    app = FastAPI(title="tinbai", version="0.1.0", lifespan=lifespan,
-                  description="Topic and campaign tagging and summaries for Vietnamese news.")
+    app = FastAPI(title="tinbai", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
     app.state.settings = settings
-    app.state.bundle = bundle
+    app.state.inference = inference
+    app.state.metrics = metrics
+    app.state.feedback = store
+    app.state.ready = False
+    install_error_handlers(app)
+
     app.include_router(health.router)
-    app.include_router(tag.router, prefix="/v1")
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(documented_api_key)])
+    for module in (tag, summarize, models, feedback):
+        v1.include_router(module.router)
+    app.include_router(v1)
+
+    @app.get("/", include_in_schema=False)
+    async def editor_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost last: metrics see every answer, including the guard's 401/413/415.
+    app.add_middleware(
+        GuardMiddleware, api_keys=settings.api_keys, max_request_bytes=settings.max_request_bytes
+    )
+    endpoints = {*app.openapi()["paths"], "/", "/metrics", "/docs", "/redoc", "/openapi.json"}
+    app.add_middleware(MetricsMiddleware, metrics=metrics, endpoints=frozenset(endpoints))
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory service.api.app:app_from_env`` (settings from TINBAI_*)."""
+    return create_app(get_settings())

@@ -1,22 +1,53 @@
-"""Dependency aliases for route handlers."""
+"""Dependency aliases for route handlers (``BundleDep``, ``InferenceDep``…)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
 
 from model.bundle import Bundle
+from service.api.inference import Inference
+from service.api.metrics import Metrics
+from service.feedback import FeedbackStore
 from service.settings import Settings
+
+# Declares the X-API-Key scheme in the OpenAPI docs. The check itself runs in GuardMiddleware,
+# before the body is read (FastAPI parses bodies before it runs dependencies).
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="required when the service is configured with API keys",
+)
 
 
 def get_bundle(request: Request) -> Bundle:
-    return request.app.state.bundle
+    return request.app.state.inference.bundle
+
+
+def get_inference(request: Request) -> Inference:
+    return request.app.state.inference
 
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def get_store(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
+def documented_api_key(key: Annotated[str | None, Security(api_key_header)] = None) -> None:
+    return None
+
+
 BundleDep = Annotated[Bundle, Depends(get_bundle)]
+InferenceDep = Annotated[Inference, Depends(get_inference)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+StoreDep = Annotated[FeedbackStore, Depends(get_store)]

@@ -1,31 +1,246 @@
-"""Request and response bodies of the HTTP API (fields match the CLI's JSONL contract)."""
+"""Request and response bodies of the HTTP API.
+
+Response fields are a superset of the CLI's JSONL contracts — ``{"id", "topic": {"label",
+"score"}, "campaigns": [{"id", "score", "evidence"}]}`` for tagging and ``{"summary",
+"sentences": [{"index", "text", "score"}]}`` for summaries — so a client can switch between
+the batch CLI and the service without remapping fields. Input checks use the CLI's words
+("is empty or only whitespace"); the size limit is a setting, so routes check it (413).
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from service.api.examples import EXAMPLE_ARTICLE
+
+
+def _id_to_str(value: Any) -> Any:
+    # The CLI accepts integer ids and echoes them as strings; so does the API.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 class ArticleIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ARTICLE]})
+
     id: str | None = Field(None, description="the caller's article id, echoed back")
+    title: str | None = Field(None, description="headline (read by the models, never summarised)")
+    text: str = Field(
+        description="article body; page chrome (menus, by-lines, captions) is removed"
+    )
+
+    _id = field_validator("id", mode="before")(_id_to_str)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("is empty or only whitespace")
+        return text
+
+
+class SummarizeIn(ArticleIn):
+    """Give at most one budget; with none the summary has 3 sentences."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE_ARTICLE, "sentences": 2}]})
+
+    sentences: int | None = Field(None, ge=1, le=100, description="number of sentences")
+    max_chars: int | None = Field(None, ge=1, description="longest summary in characters")
+    ratio: float | None = Field(None, gt=0, le=1, description="share of the body's sentences")
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> SummarizeIn:
+        given = [n for n in ("sentences", "max_chars", "ratio") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ValueError(
+                f"give only one of sentences, max_chars, ratio (got {', '.join(given)})"
+            )
+        return self
+
+
+class AnalyzeIn(SummarizeIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE_ARTICLE, "sentences": 2}]})
+
+    include_document: bool = Field(
+        False, description="also return the cleaned body sentences (the editor page shows them)"
+    )
+
+
+class BatchArticleIn(BaseModel):
+    """One article of a batch. Content problems (blank text, over the size limit) become an
+    ``{"id", "error"}`` item in the results, as in ``tinbai tag``, instead of failing the batch."""
+
+    id: str | None = None
     title: str | None = None
     text: str
+
+    _id = field_validator("id", mode="before")(_id_to_str)
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "articles": [
+                        EXAMPLE_ARTICLE,
+                        {
+                            "id": "tt-0002",
+                            "title": "Đội tuyển giành chiến thắng",
+                            "text": "Đội tuyển Việt Nam thắng 2-0 trong trận đấu tối qua. "
+                            "Huấn luyện viên khen các cầu thủ.",
+                        },
+                    ]
+                }
+            ]
+        }
+    )
+
+    articles: list[BatchArticleIn] = Field(min_length=1)
+
+
+class ModelOut(BaseModel):
+    name: str
+    version: str
+    kind: str
+
+
+class TopicScoreOut(BaseModel):
+    label: str
+    name: str
+    score: float
 
 
 class TopicOut(BaseModel):
     label: str
+    name: str
     score: float
-    ranking: list[dict] | None = None
+    ranking: list[TopicScoreOut] = Field(description="every topic, best first")
 
 
 class CampaignOut(BaseModel):
     id: str
-    name: str | None = None
+    name: str
     score: float
-    evidence: list[str]
+    evidence: list[str] = Field(
+        description="body sentences quoting the campaign, in document order"
+    )
 
 
-class TagOut(BaseModel):
+class TagItemOut(BaseModel):
     id: str | None = None
     topic: TopicOut
     campaigns: list[CampaignOut]
-    model: dict[str, str]
+
+
+class TagOut(TagItemOut):
+    model: ModelOut
+
+
+class ItemErrorOut(BaseModel):
+    id: str | None = None
+    error: str
+
+
+class BatchOut(BaseModel):
+    results: list[TagItemOut | ItemErrorOut] = Field(description="one per article, in order")
+    ok: int
+    failed: int
+    model: ModelOut
+
+
+class SummarySentenceOut(BaseModel):
+    index: int = Field(description="position among the article's body sentences")
+    text: str
+    score: float
+
+
+class SummaryOut(BaseModel):
+    id: str | None = None
+    summary: str
+    sentences: list[SummarySentenceOut] = Field(description="document order")
+    scorer: str
+    model: ModelOut
+
+
+class DocumentSentenceOut(BaseModel):
+    index: int
+    text: str
+    paragraph: int
+
+
+class DocumentOut(BaseModel):
+    title: str
+    sentences: list[DocumentSentenceOut]
+
+
+class AnalyzeOut(BaseModel):
+    id: str | None = None
+    topic: TopicOut
+    campaigns: list[CampaignOut]
+    summary: str
+    sentences: list[SummarySentenceOut]
+    scorer: str
+    model: ModelOut
+    document: DocumentOut | None = None
+
+
+class TagsIn(BaseModel):
+    topic: str | None = Field(None, description="topic id")
+    campaigns: list[str] = Field(default_factory=list, description="campaign ids")
+
+
+class CorrectedTagsIn(BaseModel):
+    topic: str = Field(description="the right topic id")
+    campaigns: list[str] = Field(
+        default_factory=list, description="the right campaign ids (may be empty)"
+    )
+
+
+class FeedbackIn(BaseModel):
+    """An editor's correction. The text is stored so the correction can become a training row;
+    ``predicted`` defaults to what the served bundle predicts for it now."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "article_id": EXAMPLE_ARTICLE["id"],
+                    "title": EXAMPLE_ARTICLE["title"],
+                    "text": EXAMPLE_ARTICLE["text"],
+                    "predicted": {"topic": "suc-khoe", "campaigns": ["hien-mau-tinh-nguyen"]},
+                    "corrected": {
+                        "topic": "chinh-tri-xa-hoi",
+                        "campaigns": ["hien-mau-tinh-nguyen"],
+                    },
+                    "note": "tin hoạt động đoàn thể",
+                }
+            ]
+        }
+    )
+
+    article_id: str | None = None
+    title: str | None = None
+    text: str
+    predicted: TagsIn | None = None
+    corrected: CorrectedTagsIn
+    note: str | None = Field(None, max_length=2000)
+
+    _id = field_validator("article_id", mode="before")(_id_to_str)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("is empty or only whitespace")
+        return text
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    article_id: str | None
+    text_hash: str
+    created_at: str

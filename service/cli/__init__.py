@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "service.cli.label_archive",
     "service.cli.report",
     "service.cli.export_onnx",
+    "service.cli.feedback",
 )
 
 

@@ -9,25 +9,57 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve the HTTP API (default 127.0.0.1:8000)")
     p.add_argument("--host", help="interface to bind (default from TINBAI_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default from TINBAI_PORT or 8000)")
-    p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
+    p.add_argument(
+        "--model", help="bundle directory (default: TINBAI_BUNDLE or the shipped bundle)"
+    )
     p.add_argument("--env-file", help="settings file (KEY=value lines, TINBAI_ prefix)")
+    p.add_argument(
+        "--micro-batching",
+        choices=("auto", "on", "off"),
+        help="batch concurrent tag calls (default: auto = on for transformer bundles)",
+    )
+    p.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from model.bundle import BundleError
     from service.api import create_app
     from service.cli.common import UserError
-    from service.settings import get_settings
+    from service.feedback.store import FeedbackStoreError
+    from service.settings import Settings, get_settings
 
-    settings = get_settings(args.env_file)
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("bundle", args.model)) if v}
-    settings = settings.model_copy(update=overrides)
+    try:
+        settings = get_settings(args.env_file)
+        overrides = {
+            k: v
+            for k, v in (
+                ("host", args.host),
+                ("port", args.port),
+                ("bundle", args.model),
+                ("micro_batching", args.micro_batching),
+            )
+            if v is not None
+        }
+        settings = Settings.model_validate({**settings.model_dump(), **overrides})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise UserError(f"invalid settings: {problems}") from None
     try:
         app = create_app(settings)
-    except BundleError as exc:
+    except (BundleError, FeedbackStoreError) as exc:
         raise UserError(f"cannot start: {exc}") from None
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # uvicorn's access log prints the request line only; headers (X-API-Key) are never logged.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=not args.no_access_log,
+    )
     return 0

@@ -1,22 +1,67 @@
+"""``POST /v1/tag`` (one article) and ``POST /v1/tag/batch`` (up to a configured number)."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
-from starlette.concurrency import run_in_threadpool
+from typing import Any
 
-from model.predict import tag_records
-from service.api.deps import BundleDep
-from service.api.schemas import ArticleIn, TagOut
+from fastapi import APIRouter
+
+from model.article import ArticleError
+from service.api.deps import InferenceDep, MetricsDep, SettingsDep
+from service.api.errors import ApiError
+from service.api.results import check_text_size, tag_dict
+from service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
 
 router = APIRouter(tags=["tagging"])
 
 
+async def prepare_checked(inference: InferenceDep, article: ArticleIn, limit: int):
+    """Size check (413), then the one text pipeline; content problems are 422s naming the field."""
+    check_text_size(article.text, limit)
+    if article.title:
+        check_text_size(article.title, limit, "title")
+    try:
+        return await inference.prepare(article.model_dump(include={"id", "title", "text"}))
+    except ArticleError as exc:
+        raise ApiError(422, str(exc)) from None
+
+
 @router.post("/tag", response_model=TagOut)
-async def tag(article: ArticleIn, bundle: BundleDep) -> TagOut:
-    """Tag one article with a topic (and the full ranking) and its campaigns."""
-    row = (await run_in_threadpool(tag_records, bundle, [article.model_dump()], ranking=True))[0]
-    if "error" in row:
-        raise HTTPException(status_code=422, detail=row["error"])
-    for c in row["campaigns"]:
-        c["name"] = bundle.taxonomy.campaign(c["id"]).name
-    row["model"] = {"name": bundle.name, "version": bundle.version, "kind": bundle.manifest.kind}
-    return TagOut.model_validate(row)
+async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
+    """Tag one article: its topic (with the full ranking) and the campaigns it covers, each
+    with the body sentences that justify it."""
+    art, doc = await prepare_checked(inference, article, settings.max_text_chars)
+    (result,) = await inference.tag([doc])
+    return {
+        "id": art.id,
+        **tag_dict(result, inference.bundle.taxonomy),
+        "model": inference.model_info,
+    }
+
+
+@router.post("/tag/batch", response_model=BatchOut)
+async def tag_batch(
+    body: BatchIn, inference: InferenceDep, settings: SettingsDep, metrics: MetricsDep
+) -> dict[str, Any]:
+    """Tag up to ``max_batch_articles`` articles in one call. Results come one per article, in
+    order; an article that cannot be processed (blank text, over the size limit, nothing left
+    after cleaning) gets ``{"id", "error"}`` in its place, as in ``tinbai tag``."""
+    n = len(body.articles)
+    if n > settings.max_batch_articles:
+        raise ApiError(
+            413,
+            f"field 'articles': {n} articles, over the limit of "
+            f"{settings.max_batch_articles} per call",
+        )
+    metrics.batch_size.labels("request").observe(n)
+    records = [a.model_dump() for a in body.articles]
+    articles, docs, errors = await inference.prepare_many(records, settings.max_text_chars)
+    ok = [i for i, d in enumerate(docs) if d is not None]
+    tagged = dict(zip(ok, await inference.tag([docs[i] for i in ok]), strict=True))  # type: ignore[misc]
+    results: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        if errors[i] is not None:
+            results.append({"id": rec.get("id"), "error": errors[i]})
+        else:
+            results.append({"id": articles[i].id, **tag_dict(tagged[i], inference.bundle.taxonomy)})  # type: ignore[union-attr]
+    return {"results": results, "ok": len(ok), "failed": n - len(ok), "model": inference.model_info}

@@ -1,0 +1,131 @@
+"""One error body everywhere: ``{"error": {"code", "message"}}``.
+
+Handlers turn HTTP exceptions, validation errors and anything unexpected into that shape, and
+name the field at fault in the words the CLI uses ("field 'text': is empty or only
+whitespace"), so a newsroom engineer reads one vocabulary of errors. Unexpected exceptions are
+logged with their traceback and answered with a 500 that reveals nothing internal.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("service.api")
+
+CODES: dict[int, str] = {
+    400: "invalid_json",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    500: "internal_error",
+    503: "not_ready",
+}
+
+
+class ApiError(Exception):
+    """Raised by routes for a request the service refuses, with a status and a clear message."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or CODES.get(status, "error")
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(code or CODES.get(status, "error"), message), status_code=status, headers=headers
+    )
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    """('body', 'articles', 2, 'text') → "field 'articles[2].text'"; ('body',) → "body"."""
+    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
+    if not parts:
+        return "body"
+    path = ""
+    for p in parts:
+        path += f"[{p}]" if isinstance(p, int) else (f".{p}" if path else str(p))
+    return f"field '{path}'"
+
+
+def _problem(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    value = err.get("input")
+    if kind == "missing":
+        return "is missing"
+    if kind == "string_type":
+        return f"must be a string, got {_json_type(value)}"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return f"expected a JSON object, got {_json_type(value)}"
+    if kind == "list_type":
+        return f"expected a JSON array, got {_json_type(value)}"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    msg = str(err.get("msg", "is invalid"))
+    return msg.removeprefix("Value error, ")
+
+
+def _json_type(value: Any) -> str:
+    names = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def describe_validation(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
+    """Status, code and message for a RequestValidationError's error list."""
+    for err in errors:
+        if err.get("type") == "json_invalid":
+            pos = err.get("loc", ("body", 0))[-1]
+            reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+            return 400, "invalid_json", f"body is not valid JSON: {reason} (at character {pos})"
+    seen: list[str] = []
+    for err in errors:
+        line = f"{_where(tuple(err.get('loc', ())))}: {_problem(err)}"
+        if line not in seen:
+            seen.append(line)
+    return 422, "invalid_input", "; ".join(seen)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.message, exc.code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, code, message = describe_validation(list(exc.errors()))
+        return error_response(status, message, code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "internal error; the server log has the details")

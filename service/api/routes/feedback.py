@@ -1,0 +1,80 @@
+"""``POST /v1/feedback``: record an editor's correction of the predicted tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from model.taxonomy import Taxonomy
+from service.api.deps import InferenceDep, MetricsDep, SettingsDep, StoreDep
+from service.api.errors import ApiError
+from service.api.results import check_text_size
+from service.api.routes.tag import prepare_checked
+from service.api.schemas import ArticleIn, FeedbackIn, FeedbackOut
+from service.feedback.store import FeedbackStoreError
+
+router = APIRouter(tags=["feedback"])
+
+
+def check_ids(taxonomy: Taxonomy, where: str, topic: str | None, campaigns: list[str]) -> None:
+    if topic is not None and topic not in taxonomy.topic_ids:
+        raise ApiError(
+            422,
+            f"field '{where}.topic': unknown topic {topic!r} "
+            f"(known: {', '.join(taxonomy.topic_ids)})",
+        )
+    unknown = [c for c in campaigns if c not in taxonomy.campaign_ids]
+    if unknown:
+        raise ApiError(422, f"field '{where}.campaigns': unknown campaign ids {unknown}")
+
+
+@router.post("/feedback", response_model=FeedbackOut, status_code=201)
+async def feedback(
+    body: FeedbackIn,
+    inference: InferenceDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    metrics: MetricsDep,
+) -> dict[str, Any]:
+    """Store a correction (the corrected topic and campaigns, what was predicted, an optional
+    note, and the article text so the correction can be trained on). Without ``predicted`` the
+    served bundle's current prediction is recorded. ``tinbai feedback export`` turns the
+    corrections into training rows."""
+    check_text_size(body.text, settings.max_text_chars)
+    taxonomy = inference.bundle.taxonomy
+    check_ids(taxonomy, "corrected", body.corrected.topic, body.corrected.campaigns)
+    if body.predicted is not None:
+        check_ids(taxonomy, "predicted", body.predicted.topic, body.predicted.campaigns)
+        predicted_topic, predicted_campaigns = body.predicted.topic, body.predicted.campaigns
+    else:
+        article = ArticleIn(id=body.article_id, title=body.title, text=body.text)
+        _, doc = await prepare_checked(inference, article, settings.max_text_chars)
+        (result,) = await inference.tag([doc])
+        predicted_topic, predicted_campaigns = result.topic.label, [c.id for c in result.campaigns]
+    try:
+        row = await run_in_threadpool(
+            store.add,
+            text=body.text,
+            title=body.title,
+            article_id=body.article_id,
+            topic=body.corrected.topic,
+            campaigns=list(dict.fromkeys(body.corrected.campaigns)),
+            predicted_topic=predicted_topic,
+            predicted_campaigns=predicted_campaigns,
+            note=body.note,
+            model_name=inference.bundle.name,
+            model_version=inference.bundle.version,
+        )
+    except FeedbackStoreError as exc:
+        raise ApiError(
+            503, f"cannot record the correction now: {exc}", "storage_unavailable"
+        ) from None
+    metrics.feedback.inc()
+    return {
+        "id": row.id,
+        "article_id": row.article_id,
+        "text_hash": row.text_hash,
+        "created_at": row.created_at.isoformat(timespec="seconds"),
+    }

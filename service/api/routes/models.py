@@ -1,0 +1,48 @@
+"""``GET /v1/models``: what is being served — the tag set and the bundle's metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.api.deps import InferenceDep, SettingsDep
+
+router = APIRouter(tags=["models"])
+
+
+@router.get("/models")
+async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
+    """The taxonomy (topics and campaigns with names and descriptions), the bundle's manifest
+    (kind, version, metrics, components, library versions) and how it is served."""
+    bundle = inference.bundle
+    manifest = bundle.manifest.model_dump(exclude={"training"})
+    training = bundle.manifest.training
+    manifest["training"] = {
+        k: training[k] for k in ("data_fingerprint", "seed", "seconds") if k in training
+    }
+    return {
+        "model": manifest,
+        "taxonomy": {
+            "topics": [
+                t.model_dump(include={"id", "name", "description"}) for t in bundle.taxonomy.topics
+            ],
+            "campaigns": [
+                c.model_dump(include={"id", "name", "description", "legal_basis"})
+                for c in bundle.taxonomy.campaigns
+            ],
+        },
+        "summarizer": {
+            "scorer": inference.summarizer.scorer_name,
+            "bundled": bundle.summarizer is not None,
+        },
+        "serving": {
+            "micro_batching": inference.micro_batching,
+            "max_batch_size": settings.max_batch_size,
+            "max_wait_ms": settings.max_wait_ms,
+            "micro_batch_workers": settings.micro_batch_workers,
+            "presegment": inference.segment,
+            "max_text_chars": settings.max_text_chars,
+            "max_batch_articles": settings.max_batch_articles,
+        },
+    }

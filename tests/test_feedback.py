@@ -1,0 +1,222 @@
+"""Editor feedback: POST /v1/feedback → SQLite → `tinbai feedback export` → `tinbai train`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from service.api import create_app
+from service.cli import main
+from service.feedback import FeedbackStore, text_hash
+from service.feedback.store import FeedbackStoreError
+from service.settings import Settings
+
+BLOOD = {
+    "title": "Ngày hội hiến máu",
+    "text": "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu được 300 đơn vị máu. "
+    "Phong trào hiến máu tình nguyện lan rộng. Bác sĩ khám cho người hiến.",
+}
+SPORT = {
+    "title": "Bóng đá",
+    "text": "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên khen cầu thủ.",
+}
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "sub" / "feedback.db"  # the folder does not exist yet: it is created
+
+
+@pytest.fixture()
+def client(tiny_bundle: Path, db: Path):
+    settings = Settings(bundle=tiny_bundle, database_url=f"sqlite:///{db}", max_text_chars=1000)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_feedback_is_stored_in_sqlite(client: TestClient, db: Path) -> None:
+    body = {
+        "article_id": "bk-1",
+        **BLOOD,
+        "predicted": {"topic": "suc-khoe", "campaigns": ["hien-mau-tinh-nguyen"]},
+        "corrected": {"topic": "chinh-tri-xa-hoi", "campaigns": ["hien-mau-tinh-nguyen"]},
+        "note": "tin đoàn thể",
+    }
+    resp = client.post("/v1/feedback", json=body)
+    assert resp.status_code == 201, resp.text
+    saved = resp.json()
+    assert saved["id"] == 1 and saved["article_id"] == "bk-1"
+    assert saved["text_hash"] == text_hash(BLOOD["text"]) and saved["text_hash"].startswith(
+        "sha256:"
+    )
+    with sqlite3.connect(db) as conn:  # a real database file, read without our code
+        row = conn.execute(
+            "SELECT article_id, text, title, topic, campaigns, predicted_topic, "
+            "predicted_campaigns, note, model_name FROM corrections"
+        ).fetchone()
+    assert row[0] == "bk-1" and row[1] == BLOOD["text"] and row[2] == BLOOD["title"]
+    assert row[3] == "chinh-tri-xa-hoi" and json.loads(row[4]) == ["hien-mau-tinh-nguyen"]
+    assert row[5] == "suc-khoe" and json.loads(row[6]) == ["hien-mau-tinh-nguyen"]
+    assert row[7] == "tin đoàn thể" and row[8] == "tiny"
+
+
+def test_without_predicted_the_served_prediction_is_recorded(client: TestClient, db: Path) -> None:
+    tagged = client.post("/v1/tag", json=BLOOD).json()
+    resp = client.post(
+        "/v1/feedback", json={**BLOOD, "corrected": {"topic": "doi-song", "campaigns": []}}
+    )
+    assert resp.status_code == 201 and resp.json()["article_id"] is None
+    store = FeedbackStore(f"sqlite:///{db}")
+    (c,) = list(store.corrections())
+    assert c.predicted_topic == tagged["topic"]["label"]
+    assert c.predicted_campaigns == [x["id"] for x in tagged["campaigns"]]
+    assert c.key == text_hash(BLOOD["text"])  # no article id: the text hash identifies it
+
+
+def test_feedback_bad_input(client: TestClient) -> None:
+    cases = [
+        (
+            {**SPORT, "corrected": {"topic": "bong-da"}},
+            422,
+            "field 'corrected.topic': unknown topic 'bong-da'",
+        ),
+        (
+            {**SPORT, "corrected": {"topic": "the-thao", "campaigns": ["nope"]}},
+            422,
+            "field 'corrected.campaigns': unknown campaign ids ['nope']",
+        ),
+        (
+            {**SPORT, "predicted": {"topic": "x"}, "corrected": {"topic": "the-thao"}},
+            422,
+            "field 'predicted.topic'",
+        ),
+        (
+            {"text": "  ", "corrected": {"topic": "the-thao"}},
+            422,
+            "field 'text': is empty or only whitespace",
+        ),
+        ({**SPORT}, 422, "field 'corrected': is missing"),
+        (
+            {"text": "x" * 1001, "corrected": {"topic": "the-thao"}},
+            413,
+            "field 'text': is 1001 characters, over the limit of 1000",
+        ),
+    ]
+    for body, status, message in cases:
+        resp = client.post("/v1/feedback", json=body)
+        assert resp.status_code == status, (body, resp.text)
+        assert resp.json()["error"]["message"].startswith(message)
+    resp = client.post(
+        "/v1/feedback",
+        content="text=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status_code == 415
+
+
+def test_export_round_trip_into_training(
+    client: TestClient,
+    db: Path,
+    tmp_path: Path,
+    tiny_corpus: dict,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def correct(article: dict, topic: str, campaigns: list[str], **extra) -> None:
+        resp = client.post(
+            "/v1/feedback",
+            json={**article, **extra, "corrected": {"topic": topic, "campaigns": campaigns}},
+        )
+        assert resp.status_code == 201
+
+    correct(BLOOD, "doi-song", [], article_id="a1")
+    correct(SPORT, "the-thao", [])
+    correct(BLOOD, "suc-khoe", ["hien-mau-tinh-nguyen"], article_id="a1")  # a later correction wins
+    out = tmp_path / "feedback.jsonl"
+    assert main(["feedback", "export", "-o", str(out), "--database", f"sqlite:///{db}"]) == 0
+    assert "3 corrections, 2 articles written" in capsys.readouterr().err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a1", text_hash(SPORT["text"])]
+    assert rows[0]["topic"] == "suc-khoe" and rows[0]["campaigns"] == ["hien-mau-tinh-nguyen"]
+    assert rows[0]["text"] == BLOOD["text"] and rows[0]["title"] == BLOOD["title"]
+    assert rows[0]["feedback"]["correction_id"] == 3 and rows[0]["source"] == "feedback"
+
+    # The rows are what the trainers read: campaign labels carrying their own text, topic rows.
+    from training.campaigns import join_texts, read_label_files
+    from training.topics import load_topic_texts
+
+    labelled = join_texts(read_label_files([out]))
+    assert [(a.id, a.campaigns) for a in labelled] == [
+        ("a1", {"hien-mau-tinh-nguyen"}),
+        (text_hash(SPORT["text"]), set()),
+    ]
+    texts, topics = load_topic_texts(out)
+    assert topics == ["suc-khoe", "the-thao"] and "hiến máu" in texts[0]
+
+    # …and `tinbai train` accepts them beside the hand-made labels.
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "name": "with-feedback",
+                "topics": {
+                    "train": str(tiny_corpus["train"]),
+                    "dev": str(tiny_corpus["dev"]),
+                    "min_df": 1,
+                    "max_df": 1.0,
+                    "max_features": 5000,
+                },
+                "campaigns": {
+                    "labels": [str(tiny_corpus["labels"]), str(out)],
+                    "dev": str(tmp_path / "none.jsonl"),
+                    "cv_folds": 3,
+                },
+                "summarizer": None,
+            }
+        ),
+        encoding="utf-8",
+    )
+    bundle = tmp_path / "bundle"
+    assert main(["train", "--config", str(config), "-o", str(bundle)]) == 0
+    manifest = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+    assert str(out) in manifest["training"]["config"]["campaigns"]["labels"]
+
+
+def test_export_to_stdout_and_empty_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["feedback", "export", "-o", "-", "--database", url]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "0 corrections, 0 articles written" in err
+
+
+def test_unusable_database_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(FeedbackStoreError, match="feedback database"):
+        FeedbackStore("nosuchdriver://user:hunter2@host/db")
+    code = main(
+        ["feedback", "export", "-o", "-", "--database", "nosuchdriver://user:hunter2@host/db"]
+    )
+    err = capsys.readouterr().err
+    assert (
+        code == 2 and "feedback database" in err and "hunter2" not in err and "Traceback" not in err
+    )
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(FeedbackStoreError):
+        FeedbackStore(f"sqlite:///{blocker / 'x.db'}")  # parent is a file
+
+
+def test_serve_stops_on_an_unusable_database(
+    tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TINBAI_DATABASE_URL", "nosuchdriver://editor:hunter2@db/feedback")
+    assert main(["serve", "--model", str(tiny_bundle), "--port", "8766"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot start: feedback database" in err and "hunter2" not in err
