@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def load_topic_texts(
-    path: Path, title_weight: int, limit: int | None = None
+    path: Path, title_weight: int = 2, limit: int | None = None
 ) -> tuple[list[str], list[str]]:
     """Prepared texts and gold topics, through the same pipeline as serving."""
     texts, labels = [], []
