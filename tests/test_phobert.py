@@ -443,16 +443,18 @@ def test_cli_tag_and_api_serve_a_phobert_bundle(
         rows[0]["id"] == "1" and rows[0]["topic"]["label"] == "the-thao" and "campaigns" in rows[0]
     )
     assert set(rows[1]) == {"id", "error"}
-    client = TestClient(create_app(Settings(bundle=phobert_bundle)))
-    res = client.post(
-        "/v1/tag",
-        json={
-            "id": "x",
-            "title": "Sức khỏe",
-            "text": "Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin. "
-            "Sức khỏe người dân tốt.",
-        },
-    )
+    # The context manager runs the app's lifespan, which starts the micro-batcher (on by
+    # default for transformer bundles).
+    with TestClient(create_app(Settings(bundle=phobert_bundle))) as client:
+        res = client.post(
+            "/v1/tag",
+            json={
+                "id": "x",
+                "title": "Sức khỏe",
+                "text": "Bệnh viện điều trị cho bệnh nhân. Bác sĩ tiêm vắc xin. "
+                "Sức khỏe người dân tốt.",
+            },
+        )
     assert res.status_code == 200, res.text
     body = res.json()
     assert body["model"]["kind"] == "phobert" and body["topic"]["label"] == "suc-khoe"
