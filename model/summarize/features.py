@@ -78,6 +78,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "has_parenthesis",
     "lexical_mean",
     "first_token_weight",
+    "sapo_rate_mean",
+    "article_frequency",
 )
 N_BASE_FEATURES = len(FEATURE_NAMES)
 # Features compared with the rest of the same article: a sentence is picked against its
@@ -96,6 +98,8 @@ RELATIVE_TO = (
     "capitalised_count",
     "lexical_mean",
     "first_token_weight",
+    "sapo_rate_mean",
+    "article_frequency",
 )
 _RELATIVE_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in RELATIVE_TO])
 FEATURE_NAMES = (
@@ -123,10 +127,12 @@ class Vocabulary:
     lexical: np.ndarray
     first: np.ndarray
     default_idf: float
+    sapo_rate: np.ndarray | None = None  # P(syllable in the lead | in the body), smoothed
+    default_sapo_rate: float = 0.0
 
     @classmethod
     def empty(cls) -> Vocabulary:
-        return cls({}, np.zeros(0), np.zeros(0), np.zeros(0), 1.0)
+        return cls({}, np.zeros(0), np.zeros(0), np.zeros(0), 1.0, np.zeros(0), 0.0)
 
 
 def _rank(values: np.ndarray) -> np.ndarray:
@@ -172,6 +178,8 @@ def extract(
     ids = [vocab.index.get(w, -1) for w in words]
     idf = np.array([vocab.idf[i] if i >= 0 else vocab.default_idf for i in ids] or [0.0])
     lex = np.array([vocab.lexical[i] if i >= 0 else 0.0 for i in ids] or [0.0])
+    rates = vocab.sapo_rate if vocab.sapo_rate is not None else np.zeros(len(vocab.index))
+    rate = np.array([rates[i] if i >= 0 else vocab.default_sapo_rate for i in ids] or [0.0])
     flat = np.fromiter((r * m + c for r, row in enumerate(rows) for c in row), dtype=np.int64)
     tf = np.bincount(flat, minlength=(n + 1) * m).reshape(n + 1, m).astype(np.float64)
     tfidf = _unit_rows(tf * idf)
@@ -267,5 +275,10 @@ def extract(
         first_weight,
     ):
         put(values)
+    put((tf[:n] @ rate) / safe_lengths)
+    # How many other sentences repeat each of this sentence's syllables (SumBasic-like salience).
+    present = (tf[:n] > 0).astype(np.float64)
+    others_with = present.sum(axis=0) - present
+    put((tf[:n] * others_with).sum(axis=1) / safe_lengths / max(n - 1, 1))
     assert col == N_BASE_FEATURES
     return add_relative(x)

@@ -71,17 +71,28 @@ class TreeEnsemble:
     baseline: float
     depth: int
 
-    def score(self, features: np.ndarray) -> np.ndarray:
+    def __post_init__(self) -> None:
+        # Flat, global node ids: children[0] is the "right" child table, children[1] "left".
         n_trees, width = self.feature.shape
-        offsets = np.arange(n_trees) * width
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        left, right = self.left.ravel(), self.right.ravel()
-        node = np.broadcast_to(offsets, (features.shape[0], n_trees)).copy()
-        rows = np.arange(features.shape[0])[:, None]
+        offsets = (np.arange(n_trees) * width)[:, None]
+        self._roots = offsets[:, 0]
+        self._feature = self.feature.ravel().astype(np.intp)
+        self._threshold = self.threshold.ravel()
+        self._children = np.concatenate(
+            [(self.right + offsets).ravel(), (self.left + offsets).ravel()]
+        )
+        self._size = n_trees * width
+        self._value = self.value.ravel()
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        n, n_features = features.shape
+        flat = np.ascontiguousarray(features, dtype=np.float64).ravel()
+        row_base = (np.arange(n) * n_features)[:, None]
+        node = np.broadcast_to(self._roots, (n, len(self._roots))).copy()
         for _ in range(self.depth):
-            go_left = features[rows, feature[node]] <= threshold[node]
-            node = np.where(go_left, left[node], right[node]) + offsets
-        return self.value.ravel()[node].sum(axis=1) + self.baseline
+            go_left = flat[row_base + self._feature[node]] <= self._threshold[node]
+            node = self._children[go_left * self._size + node]
+        return self._value[node].sum(axis=1) + self.baseline
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -123,6 +134,10 @@ def save_vocabulary(vocab: Vocabulary, path: Path) -> None:
         "idf": [round(float(v), 4) for v in vocab.idf],
         "lexical": [round(float(v), 4) for v in vocab.lexical],
         "first": [round(float(v), 4) for v in vocab.first],
+        "default_sapo_rate": vocab.default_sapo_rate,
+        "sapo_rate": [
+            round(float(v), 4) for v in (vocab.sapo_rate if vocab.sapo_rate is not None else [])
+        ],
     }
     path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
@@ -135,6 +150,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
         lexical=np.array(raw["lexical"], dtype=np.float64),
         first=np.array(raw["first"], dtype=np.float64),
         default_idf=float(raw["default_idf"]),
+        sapo_rate=np.array(raw.get("sapo_rate") or [0.0] * len(raw["words"]), dtype=np.float64),
+        default_sapo_rate=float(raw.get("default_sapo_rate", 0.0)),
     )
 
 
