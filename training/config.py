@@ -41,9 +41,35 @@ class CampaignTrainConfig(BaseModel):
 
 
 class SummarizerTrainConfig(BaseModel):
+    """The ``ranker.v1`` recipe (see training/summarizer.py). Val rows ``[tune_skip,
+    tune_skip + tune_articles)`` tune the selection; rows ``[0, report_articles)`` are reported."""
+
     model_config = ConfigDict(extra="allow")
 
     component: str = "ranker.v1"
+    train: str = "data/vietnews/train.jsonl.gz"
+    val: str = "data/vietnews/val.jsonl.gz"
+    lexicon_articles: int = Field(15_000, ge=1)  # build IDF + lexical cues only
+    train_articles: int = Field(45_000, ge=1)  # the ranker's training articles (the rest)
+    oracle_sentences: int = Field(3, ge=1)
+    vocabulary_size: int = Field(40_000, ge=100)
+    min_count: int = Field(5, ge=1)
+    smoothing: float = Field(20.0, gt=0)
+    target: Literal["precision", "oracle"] = "precision"  # what each sentence is fitted to
+    model: Literal["trees", "mlp"] = "trees"
+    n_trees: int = Field(300, ge=1)
+    max_leaf_nodes: int = Field(31, ge=2)
+    max_depth: int = Field(6, ge=1)  # prediction walks this many levels: keep it small
+    learning_rate: float = Field(0.1, gt=0)
+    hidden: int = Field(32, ge=0)  # mlp only; 0 = logistic regression (use target: oracle)
+    alpha: float = Field(1e-4, gt=0)
+    max_iter: int = Field(60, ge=1)
+    tune_skip: int = Field(2_000, ge=0)
+    tune_articles: int = Field(1_000, ge=0)
+    max_trigram_overlap_grid: list[float] = Field(default_factory=lambda: [1.0, 0.6, 0.4, 0.2])
+    report_articles: int = Field(2_000, ge=0)
+    summary_sentences: int = Field(3, ge=1)
+    anchor_lead_paragraph: bool = True  # keep a short opening paragraph's first sentence
 
 
 class TrainConfig(BaseModel):

@@ -41,6 +41,16 @@ def _is_abbreviation(token: str) -> bool:
     return word.isalpha()
 
 
+def _token_before(paragraph: str, end: int) -> re.Match[str] | None:
+    """The whitespace-free token ending at ``end``. Searching the whole prefix made splitting
+    quadratic in paragraph length, so look in a short window first (same result)."""
+    start = max(0, end - 64)
+    m = _TOKEN_BEFORE.search(paragraph, start, end)
+    if m is None or (m.start() == start and start > 0):
+        m = _TOKEN_BEFORE.search(paragraph, 0, end)  # token longer than the window
+    return m
+
+
 def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
     """Spans between paired quote marks; an unpaired last mark is ignored."""
     marks = [m.start() for m in _QUOTES.finditer(paragraph)]
@@ -56,7 +66,7 @@ def _split_paragraph(paragraph: str) -> list[str]:
         if any(a < m.start(1) < b for a, b in spans):
             continue
         if m.group(1) == ".":
-            before = _TOKEN_BEFORE.search(paragraph, 0, m.start(1))
+            before = _token_before(paragraph, m.start(1))
             if before and _is_abbreviation(before.group(1)):
                 continue
         sentence = paragraph[start:end].strip()

@@ -12,6 +12,7 @@ import sys
 # Sub-command modules, in the order ``tinbai --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "service.cli.tag",
+    "service.cli.summarize",
     "service.cli.evaluate",
     "service.cli.train",
     "service.cli.serve",

@@ -1,0 +1,193 @@
+"""``ranker.v1``: a small learned sentence scorer over :mod:`~model.summarize.features`.
+
+Two model forms share one file format: gradient-boosted regression trees
+(:class:`TreeEnsemble`, the default recipe) or a small MLP / linear model
+(:class:`RankerWeights`). Weights live in ``ranker.npz`` (plain arrays, loaded with
+``allow_pickle=False``) and the syllable vocabulary with its IDF and lexical weights in
+``vocabulary.json``; nothing is pickled. Trees are evaluated for all sentences and all trees
+at once, one numpy gather per tree level, so an article costs a fraction of a millisecond.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.summarize.base import Scorer, register_scorer
+from model.summarize.features import FEATURE_NAMES, Vocabulary, extract
+from model.text import Document
+
+WEIGHTS_FILE = "ranker.npz"
+VOCABULARY_FILE = "vocabulary.json"
+
+
+@dataclass
+class RankerWeights:
+    """Feature standardisation and layers: ``layers[k] = (W, b)``; ReLU between layers."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: list[tuple[np.ndarray, np.ndarray]]
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        h = (features - self.mean) / self.scale
+        for k, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if k < len(self.layers) - 1:
+                np.maximum(h, 0.0, out=h)
+        return h[:, 0]
+
+    def save(self, path: Path) -> None:
+        arrays = {"mean": self.mean, "scale": self.scale}
+        for k, (w, b) in enumerate(self.layers):
+            arrays[f"w{k}"], arrays[f"b{k}"] = w, b
+        np.savez(path, **arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> RankerWeights:
+        with np.load(path, allow_pickle=False) as data:
+            layers = []
+            while f"w{len(layers)}" in data:
+                k = len(layers)
+                layers.append((data[f"w{k}"].astype(np.float64), data[f"b{k}"].astype(np.float64)))
+            return cls(data["mean"].astype(np.float64), data["scale"].astype(np.float64), layers)
+
+
+@dataclass
+class TreeEnsemble:
+    """Regression trees as flat node arrays, ``(n_trees, max_nodes)`` each; a leaf points to
+    itself, so walking ``depth`` levels lands every row on its leaf. Split rule as
+    scikit-learn's histogram GBDT: ``x[feature] <= threshold`` goes left."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    baseline: float
+    depth: int
+
+    def __post_init__(self) -> None:
+        # Flat, global node ids: children[0] is the "right" child table, children[1] "left".
+        n_trees, width = self.feature.shape
+        offsets = (np.arange(n_trees) * width)[:, None]
+        self._roots = offsets[:, 0]
+        self._feature = self.feature.ravel().astype(np.intp)
+        self._threshold = self.threshold.ravel()
+        self._children = np.concatenate(
+            [(self.right + offsets).ravel(), (self.left + offsets).ravel()]
+        )
+        self._size = n_trees * width
+        self._value = self.value.ravel()
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        n, n_features = features.shape
+        flat = np.ascontiguousarray(features, dtype=np.float64).ravel()
+        row_base = (np.arange(n) * n_features)[:, None]
+        node = np.broadcast_to(self._roots, (n, len(self._roots))).copy()
+        for _ in range(self.depth):
+            go_left = flat[row_base + self._feature[node]] <= self._threshold[node]
+            node = self._children[go_left * self._size + node]
+        return self._value[node].sum(axis=1) + self.baseline
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path,
+            tree_feature=self.feature,
+            tree_threshold=self.threshold,
+            tree_left=self.left,
+            tree_right=self.right,
+            tree_value=self.value,
+            baseline=np.array(self.baseline),
+            depth=np.array(self.depth),
+        )
+
+    @classmethod
+    def from_arrays(cls, data: Any) -> TreeEnsemble:
+        return cls(
+            data["tree_feature"].astype(np.int64),
+            data["tree_threshold"].astype(np.float64),
+            data["tree_left"].astype(np.int64),
+            data["tree_right"].astype(np.int64),
+            data["tree_value"].astype(np.float64),
+            float(data["baseline"]),
+            int(data["depth"]),
+        )
+
+
+def load_model(path: Path) -> RankerWeights | TreeEnsemble:
+    with np.load(path, allow_pickle=False) as data:
+        if "tree_feature" in data:
+            return TreeEnsemble.from_arrays(data)
+    return RankerWeights.load(path)
+
+
+def save_vocabulary(vocab: Vocabulary, path: Path) -> None:
+    words = sorted(vocab.index, key=vocab.index.__getitem__)
+    payload = {
+        "default_idf": vocab.default_idf,
+        "words": words,
+        "idf": [round(float(v), 4) for v in vocab.idf],
+        "lexical": [round(float(v), 4) for v in vocab.lexical],
+        "first": [round(float(v), 4) for v in vocab.first],
+        "default_sapo_rate": vocab.default_sapo_rate,
+        "sapo_rate": [
+            round(float(v), 4) for v in (vocab.sapo_rate if vocab.sapo_rate is not None else [])
+        ],
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return Vocabulary(
+        index={w: i for i, w in enumerate(raw["words"])},
+        idf=np.array(raw["idf"], dtype=np.float64),
+        lexical=np.array(raw["lexical"], dtype=np.float64),
+        first=np.array(raw["first"], dtype=np.float64),
+        default_idf=float(raw["default_idf"]),
+        sapo_rate=np.array(raw.get("sapo_rate") or [0.0] * len(raw["words"]), dtype=np.float64),
+        default_sapo_rate=float(raw.get("default_sapo_rate", 0.0)),
+    )
+
+
+class Ranker:
+    """Scores a document's sentences with features + weights; the callable a Summarizer uses."""
+
+    def __init__(self, vocab: Vocabulary, weights: RankerWeights | TreeEnsemble) -> None:
+        if isinstance(weights, RankerWeights) and weights.mean.shape[0] != len(FEATURE_NAMES):
+            raise ValueError(
+                f"ranker weights expect {weights.mean.shape[0]} features, "
+                f"this tinbai computes {len(FEATURE_NAMES)}"
+            )
+        self.vocab = vocab
+        self.weights = weights
+
+    def __call__(self, doc: Document) -> np.ndarray:
+        if not doc.sentences:
+            return np.zeros(0)
+        return self.weights.score(extract(doc, self.vocab))
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.weights.save(directory / WEIGHTS_FILE)
+        save_vocabulary(self.vocab, directory / VOCABULARY_FILE)
+
+    @classmethod
+    def load(cls, directory: Path) -> Ranker:
+        return cls(
+            load_vocabulary(directory / VOCABULARY_FILE), load_model(directory / WEIGHTS_FILE)
+        )
+
+
+@register_scorer("ranker.v1")
+def _ranker(config: dict[str, Any], directory: Path | None) -> Scorer:
+    if directory is None:
+        raise ValueError("the ranker.v1 scorer needs its weights directory")
+    if config.get("features") and list(config["features"]) != list(FEATURE_NAMES):
+        raise ValueError("ranker.v1 weights were trained on a different feature list; retrain")
+    return Ranker.load(Path(directory))

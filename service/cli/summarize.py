@@ -1,0 +1,61 @@
+"""``tinbai summarize IN -o OUT [--sentences N | --max-chars N | --ratio R] [--model DIR]``.
+
+One output line per input line, in order: ``{"id", "summary", "sentences": [{"index", "text",
+"score"}]}``, or ``{"id", "error"}`` for a line that cannot be processed, as ``tinbai tag``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from model.predict import summarize_records
+from model.summarize import Budget
+from service.cli.common import (
+    UserError,
+    batched,
+    get_bundle,
+    open_output,
+    progress,
+    read_jsonl,
+    summary_line,
+    write_jsonl,
+)
+
+
+def add_budget_arguments(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--sentences", type=int, help="sentences per summary (default 3)")
+    group.add_argument("--max-chars", type=int, help="at most this many characters per summary")
+    group.add_argument("--ratio", type=float, help="this share of the article's sentences")
+
+
+def budget_from_args(args: argparse.Namespace) -> Budget:
+    try:
+        return Budget(sentences=args.sentences, max_chars=args.max_chars, ratio=args.ratio)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("summarize", help="extractive summaries of articles (JSONL or JSONL.gz)")
+    p.add_argument("input", help="JSONL(.gz) file of {id, title?, text}, or - for stdin")
+    p.add_argument("-o", "--output", required=True, help="output JSONL(.gz) file, or - for stdout")
+    add_budget_arguments(p)
+    p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
+    p.add_argument("--batch-size", type=int, default=256, help="articles per batch")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    budget = budget_from_args(args)
+    bundle = get_bundle(args.model)
+    total = failed = 0
+    with open_output(args.output) as out, progress(desc="summarize") as bar:
+        for batch in batched(read_jsonl(args.input), args.batch_size):
+            rows = summarize_records(bundle, batch, budget)
+            write_jsonl(out, rows)
+            total += len(rows)
+            failed += sum("error" in r for r in rows)
+            bar.update(len(rows))
+    summary_line("summarize", total, failed)
+    return 0 if failed == 0 else 1

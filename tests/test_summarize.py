@@ -1,0 +1,228 @@
+"""The summariser: budgets, document order, redundancy control, the learned ranker's
+save → load round trip, and the sentence splitter cases summaries depend on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.summarize import Budget, Summarizer, load_summarizer
+from model.summarize.base import SCORERS, drop_redundant, register_scorer
+from model.summarize.features import FEATURE_NAMES, N_FEATURES, Vocabulary, extract
+from model.summarize.ranker import Ranker, RankerWeights
+from model.text import Document, prepare, split_sentences
+
+ARTICLE = (
+    "Ngày 22/6, Công an thị xã Phú Mỹ khởi tố vụ án gây rối trật tự công cộng. "
+    "Hai nhân viên công ty địa ốc bị tạm giam. "
+    "Theo hồ sơ, sáng 13/6, UBND xã Tóc Tiên tổ chức cưỡng chế. "
+    "Nhiều người tập trung ngăn cản lực lượng chức năng. "
+    "Vụ việc đang được điều tra làm rõ."
+)
+
+
+@register_scorer("test-reverse.v1")
+def _reverse(config: dict, directory: Path | None):  # later sentences score higher
+    return lambda doc: np.arange(len(doc.sentences), dtype=float)
+
+
+def _summarizer(name: str = "lead.v1", **config: object) -> Summarizer:
+    return Summarizer.from_config({"scorer": name, **config})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Ngày 22/6, Công an T X.Phú Mỹ khởi tố vụ án. Cùng ngày, VKSND phê chuẩn.",
+            ["Ngày 22/6, Công an T X.Phú Mỹ khởi tố vụ án.", "Cùng ngày, VKSND phê chuẩn."],
+        ),
+        (
+            "Chị Phạm Thị Huyền Tr. (SN 1997) kết hôn năm 2013. Hai người thường xuyên mâu thuẫn.",
+            [
+                "Chị Phạm Thị Huyền Tr. (SN 1997) kết hôn năm 2013.",
+                "Hai người thường xuyên mâu thuẫn.",
+            ],
+        ),
+        (
+            "Giá xăng tăng 1.250 đồng/lít? Bộ Công Thương giải thích! Người dân lo lắng…",
+            ["Giá xăng tăng 1.250 đồng/lít?", "Bộ Công Thương giải thích!", "Người dân lo lắng…"],
+        ),
+        (
+            "Ông nói: “Chúng tôi sẽ làm. Ngay bây giờ”. Mọi người vỗ tay.",
+            ["Ông nói: “Chúng tôi sẽ làm. Ngay bây giờ”.", "Mọi người vỗ tay."],
+        ),
+        (
+            "Tỷ lệ đạt 98,5%. PGS.TS Nguyễn Văn A cho biết kết quả tốt.",
+            ["Tỷ lệ đạt 98,5%.", "PGS.TS Nguyễn Văn A cho biết kết quả tốt."],
+        ),
+    ],
+)
+def test_splitter_cases_summaries_rely_on(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_sentence_budget_and_document_order() -> None:
+    doc = prepare(ARTICLE, "Khởi tố vụ án")
+    summary = _summarizer("test-reverse.v1").summarize(doc, Budget(sentences=3))
+    assert [s.index for s in summary.sentences] == [2, 3, 4]  # best are last; output in order
+    assert summary.text == " ".join(doc.sentences[i].text for i in (2, 3, 4))
+    assert [s.score for s in summary.sentences] == [2.0, 3.0, 4.0]
+    lead = _summarizer().summarize(doc)  # default budget: 3 sentences
+    assert [s.index for s in lead.sentences] == [0, 1, 2]
+    assert len(_summarizer().summarize(doc, Budget(sentences=50)).sentences) == 5
+
+
+def test_char_budget_is_respected_and_never_empty() -> None:
+    doc = prepare(ARTICLE)
+    lengths = [len(s.text) for s in doc.sentences]
+    budget = lengths[0] + 1 + lengths[1]
+    summary = _summarizer().summarize(doc, Budget(max_chars=budget))
+    assert [s.index for s in summary.sentences] == [0, 1]
+    assert len(summary.text) <= budget
+    # Smaller than any sentence: still one sentence (the best), never an empty summary.
+    tiny = _summarizer().summarize(doc, Budget(max_chars=5))
+    assert [s.index for s in tiny.sentences] == [0]
+    # A later, shorter sentence fills space the next-best one could not.
+    skip = _summarizer().summarize(
+        doc, Budget(max_chars=lengths[0] + 1 + lengths[1] + 1 + lengths[4])
+    )
+    assert [s.index for s in skip.sentences] == [0, 1, 4]
+
+
+def test_ratio_budget_rounds_and_keeps_one() -> None:
+    doc = prepare(ARTICLE)
+    assert len(_summarizer().summarize(doc, Budget(ratio=0.4)).sentences) == 2
+    assert len(_summarizer().summarize(doc, Budget(ratio=0.01)).sentences) == 1
+    assert len(_summarizer().summarize(doc, Budget(ratio=1.0)).sentences) == 5
+
+
+@pytest.mark.parametrize("budget", [Budget(sentences=3), Budget(max_chars=10), Budget(ratio=0.1)])
+def test_one_sentence_article(budget: Budget) -> None:
+    doc = prepare("Bão số 3 đổ bộ vào Quảng Ninh chiều nay", "Bão")
+    summary = _summarizer().summarize(doc, budget)
+    assert summary.text == "Bão số 3 đổ bộ vào Quảng Ninh chiều nay"
+    assert [s.index for s in summary.sentences] == [0]
+
+
+def test_empty_body_gives_an_empty_summary_not_an_error() -> None:
+    assert _summarizer().summarize(Document(title="Chỉ có tiêu đề", sentences=())).sentences == ()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sentences": 0},
+        {"max_chars": 0},
+        {"ratio": 0.0},
+        {"ratio": 1.5},
+        {"sentences": 2, "ratio": 0.5},
+    ],
+)
+def test_bad_budgets_are_rejected(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        Budget(**kwargs)
+
+
+def test_redundancy_control_moves_repeats_back() -> None:
+    doc = prepare(
+        "Bão số 3 đổ bộ vào Quảng Ninh chiều nay. "
+        "Chiều nay bão số 3 đổ bộ vào Quảng Ninh gây mưa. "
+        "Hà Nội có mưa lớn."
+    )
+    # Sentence 1 repeats most trigrams of sentence 0.
+    assert drop_redundant(doc, [0, 1, 2], 0.3) == [0, 2, 1]
+    assert drop_redundant(doc, [0, 1, 2], 0.99) == [0, 1, 2]
+    summary = _summarizer(max_trigram_overlap=0.3).summarize(doc, Budget(sentences=2))
+    assert [s.index for s in summary.sentences] == [0, 2]
+
+
+def test_features_are_finite_and_shaped() -> None:
+    doc = prepare(ARTICLE, "Khởi tố hai nhân viên công ty địa ốc")
+    x = extract(doc, Vocabulary.empty())
+    assert x.shape == (5, N_FEATURES) == (5, len(FEATURE_NAMES))
+    assert np.isfinite(x).all()
+    col = FEATURE_NAMES.index
+    assert x[0, col("pos_0")] == 1.0 and x[1, col("pos_0")] == 0.0
+    assert x[0, col("has_date")] == 1.0 and x[3, col("has_date")] == 0.0
+    assert x[1, col("title_recall")] > x[3, col("title_recall")]  # "nhân viên công ty địa ốc"
+    assert x[:, col("title_cosine_minus_max")].max() == 0.0
+    one = extract(prepare("Một câu duy nhất."), Vocabulary.empty())
+    assert one.shape == (1, N_FEATURES) and np.isfinite(one).all()
+
+
+def _tiny_ranker(seed: int = 0) -> Ranker:
+    rng = np.random.default_rng(seed)
+    layers = [
+        (rng.normal(size=(N_FEATURES, 4)), rng.normal(size=4)),
+        (rng.normal(size=(4, 1)), np.zeros(1)),
+    ]
+    vocab = Vocabulary(
+        index={"khởi": 0, "tố": 1},
+        idf=np.array([2.0, 3.0]),
+        lexical=np.array([0.5, -0.5]),
+        first=np.array([0.1, 0.0]),
+        default_idf=4.0,
+    )
+    return Ranker(vocab, RankerWeights(np.zeros(N_FEATURES), np.ones(N_FEATURES), layers))
+
+
+def test_ranker_save_load_round_trip(tmp_path: Path) -> None:
+    ranker = _tiny_ranker()
+    summarizer = Summarizer(
+        "ranker.v1", ranker, {"features": list(FEATURE_NAMES), "max_trigram_overlap": 0.5}
+    )
+    summarizer.save(tmp_path)
+    ranker.save(tmp_path)
+    saved = json.loads((tmp_path / "summarizer.json").read_text(encoding="utf-8"))
+    assert saved == {
+        "features": list(FEATURE_NAMES),
+        "max_trigram_overlap": 0.5,
+        "scorer": "ranker.v1",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ranker.npz",
+        "summarizer.json",
+        "vocabulary.json",
+    ]
+    np.load(tmp_path / "ranker.npz", allow_pickle=False)  # plain arrays, no pickles
+    loaded = load_summarizer(tmp_path)
+    doc = prepare(ARTICLE, "Khởi tố vụ án")
+    np.testing.assert_allclose(loaded.scorer(doc), ranker(doc))
+    assert loaded.summarize(doc, Budget(sentences=2)) == summarizer.summarize(
+        doc, Budget(sentences=2)
+    )
+
+
+def test_ranker_refuses_weights_for_other_features(tmp_path: Path) -> None:
+    _tiny_ranker().save(tmp_path)
+    (tmp_path / "summarizer.json").write_text(
+        json.dumps({"scorer": "ranker.v1", "features": ["pos_0"]})
+    )
+    with pytest.raises(ValueError, match="different feature list"):
+        load_summarizer(tmp_path)
+    with pytest.raises(ValueError, match="unknown sentence scorer"):
+        Summarizer.from_config({"scorer": "nope.v9"})
+    assert "ranker.v1" in SCORERS
+
+
+def test_exported_trees_predict_like_scikit_learn(tmp_path: Path) -> None:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from model.summarize.ranker import TreeEnsemble, load_model
+    from training.summarizer import export_trees
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 6))
+    x[:, 5] = rng.integers(0, 3, size=400)  # a discrete feature, like the one-hot positions
+    y = x[:, 0] * 2 + (x[:, 1] > 0.3) - x[:, 5] * x[:, 2] + rng.normal(scale=0.1, size=400)
+    model = HistGradientBoostingRegressor(max_iter=25, max_leaf_nodes=7, random_state=0).fit(x, y)
+    trees = export_trees(model)
+    np.testing.assert_allclose(trees.score(x), model.predict(x), rtol=1e-9, atol=1e-9)
+    trees.save(tmp_path / "ranker.npz")
+    loaded = load_model(tmp_path / "ranker.npz")
+    assert isinstance(loaded, TreeEnsemble)
+    np.testing.assert_allclose(loaded.score(x[:7]), model.predict(x[:7]), atol=1e-9)
