@@ -78,13 +78,21 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def bench(name: str, engine: str, workers: int, inputs: str, bundle: Path, rows: int,
-          summaries: bool) -> dict:
+def bench(
+    name: str, engine: str, workers: int, inputs: str, bundle: Path, rows: int, summaries: bool
+) -> dict:
     out = Path(tempfile.mkdtemp(prefix=f"bench-archive-{name}-"))
     shutil.rmtree(out)
-    cfg = JobConfig(input=inputs, output=out, bundle_dir=bundle, engine=engine, workers=workers,
-                    summaries=summaries, rows_per_file=rows,
-                    ray_init={"num_cpus": workers, "object_store_memory": 512 * 1024**2})
+    cfg = JobConfig(
+        input=inputs,
+        output=out,
+        bundle_dir=bundle,
+        engine=engine,
+        workers=workers,
+        summaries=summaries,
+        rows_per_file=rows,
+        ray_init={"num_cpus": workers, "object_store_memory": 512 * 1024**2},
+    )
     sampler = PeakRSS()
     sampler.start()
     load_before = uptime()
@@ -93,20 +101,30 @@ def bench(name: str, engine: str, workers: int, inputs: str, bundle: Path, rows:
     wall = time.perf_counter() - t0
     # CPU seconds of this process and its (local-engine) workers: a figure the other users of a
     # shared machine disturb less than wall time. Ray actors are not our children: not counted.
-    cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF,
-              resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+    cpu = sum(
+        getattr(resource.getrusage(who), f)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for f in ("ru_utime", "ru_stime")
+    )
     sampler.stop.set()
     sampler.join()
     worker_peaks = sorted(v // 1024 for v in sampler.peaks.values() if v)
     shutil.rmtree(out)
     return {
-        "run": name, "engine": engine, "workers": workers, "summaries": summaries,
-        "articles": summary.rows, "ok": summary.ok, "failed": summary.failed,
-        "wall_s": round(wall, 1), "articles_per_s": round(summary.rows / wall, 1),
+        "run": name,
+        "engine": engine,
+        "workers": workers,
+        "summaries": summaries,
+        "articles": summary.rows,
+        "ok": summary.ok,
+        "failed": summary.failed,
+        "wall_s": round(wall, 1),
+        "articles_per_s": round(summary.rows / wall, 1),
         "cpu_s": round(cpu, 1) if engine == "local" else None,
         "peak_rss_mb_per_worker": worker_peaks or None,
         "driver_peak_rss_mb": _status_kb("self", "VmHWM") // 1024,
-        "load_before": load_before, "load_after": uptime(),
+        "load_before": load_before,
+        "load_after": uptime(),
     }
 
 
@@ -114,8 +132,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows-per-file", type=int, default=10_000)
     ap.add_argument("--model", type=Path, default=DEFAULT_BUNDLE_DIR)
-    ap.add_argument("--runs", default="local1,local2,ray2",
-                    help="comma-separated: localN (local engine, N workers), rayN (Ray, N actors)")
+    ap.add_argument(
+        "--runs",
+        default="local1,local2,ray2",
+        help="comma-separated: localN (local engine, N workers), rayN (Ray, N actors)",
+    )
     ap.add_argument("--summaries", action="store_true")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one configuration here
     args = ap.parse_args()
@@ -134,11 +155,27 @@ def main() -> None:
         print(json.dumps(res, ensure_ascii=False), flush=True)
         return
     results = []
-    print(json.dumps({"cores": len(os.sched_getaffinity(0)), "bundle": str(args.model),
-                      "inputs": [str(f) for f in files], "rows_per_file": args.rows_per_file}))
+    print(
+        json.dumps(
+            {
+                "cores": len(os.sched_getaffinity(0)),
+                "bundle": str(args.model),
+                "inputs": [str(f) for f in files],
+                "rows_per_file": args.rows_per_file,
+            }
+        )
+    )
     for run in args.runs.split(","):
-        cmd = [sys.executable, __file__, "--one", run, "--rows-per-file", str(args.rows_per_file),
-               "--model", str(args.model)] + (["--summaries"] if args.summaries else [])
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            run,
+            "--rows-per-file",
+            str(args.rows_per_file),
+            "--model",
+            str(args.model),
+        ] + (["--summaries"] if args.summaries else [])
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(f"{run} failed:\n{proc.stderr[-3000:]}")
@@ -147,8 +184,14 @@ def main() -> None:
         print(json.dumps(res, ensure_ascii=False), flush=True)
     by = {r["run"]: r["articles_per_s"] for r in results}
     if "local1" in by and "local2" in by:
-        print(json.dumps({"scaling_local2_over_local1": round(by["local2"] / by["local1"], 2),
-                          "uptime": uptime()}))
+        print(
+            json.dumps(
+                {
+                    "scaling_local2_over_local1": round(by["local2"] / by["local1"], 2),
+                    "uptime": uptime(),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

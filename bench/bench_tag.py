@@ -34,10 +34,18 @@ def main() -> int:
     ap.add_argument("--command", default="tag", choices=["tag", "summarize"])
     args = ap.parse_args()
 
-    n_lines = sum(1 for _ in __import__("gzip").open(args.data, "rb")) if args.data.suffix == ".gz" \
+    n_lines = (
+        sum(1 for _ in __import__("gzip").open(args.data, "rb"))
+        if args.data.suffix == ".gz"
         else sum(1 for _ in open(args.data, "rb"))
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               HF_HUB_OFFLINE="1")
+    )
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        HF_HUB_OFFLINE="1",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
         cmd = [sys.executable, "-m", "service.cli", args.command, str(args.data), "-o", str(out)]

@@ -22,7 +22,9 @@ def error_row(record: Any, message: str) -> dict[str, Any]:
     return {"id": record_id(record), "error": message}
 
 
-def prepare_articles(records: Sequence[Any], **parse_options: Any) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
+def prepare_articles(
+    records: Sequence[Any], **parse_options: Any
+) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
     """Parse and prepare each record; failures become an error message at their position."""
     articles: list[Article | None] = []
     docs: list[Document | None] = []
@@ -49,8 +51,11 @@ def prepare_articles(records: Sequence[Any], **parse_options: Any) -> tuple[list
     return articles, docs, errors
 
 
-def tag_records(bundle: Bundle, records: Sequence[Any], *, ranking: bool = False) -> list[dict[str, Any]]:
-    """One output dict per record, in order: ``{"id", "topic", "campaigns"}`` or ``{"id", "error"}``."""
+def tag_records(
+    bundle: Bundle, records: Sequence[Any], *, ranking: bool = False
+) -> list[dict[str, Any]]:
+    """One output dict per record, in order: ``{"id", "topic", "campaigns"}`` or
+    ``{"id", "error"}``."""
     articles, docs, errors = prepare_articles(records)
     ok = [i for i, d in enumerate(docs) if d is not None]
     results = bundle.tag([docs[i] for i in ok]) if ok else []  # type: ignore[misc]
@@ -66,9 +71,11 @@ def tag_records(bundle: Bundle, records: Sequence[Any], *, ranking: bool = False
     return out
 
 
-def summarize_records(bundle: Bundle, records: Sequence[Any], budget: Any = None) -> list[dict[str, Any]]:
-    """One output dict per record, in order: ``{"id", "summary", "sentences"}`` or ``{"id", "error"}``.
-    Bundles without a summariser of their own use the lead baseline."""
+def summarize_records(
+    bundle: Bundle, records: Sequence[Any], budget: Any = None
+) -> list[dict[str, Any]]:
+    """One output dict per record, in order: ``{"id", "summary", "sentences"}`` or
+    ``{"id", "error"}``. Bundles without a summariser of their own use the lead baseline."""
     from model.summarize import Summarizer
 
     summarizer = bundle.summarizer or Summarizer.from_config({"scorer": "lead.v1"})

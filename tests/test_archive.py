@@ -22,8 +22,10 @@ from service.batch.reader import Columns, file_kind, read_rows, scan_file
 from service.cli import main
 from tests.conftest import REPO, TOPIC_WORDS, make_article
 
-THEME = ("Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu được 300 đơn vị máu. "
-         "Phong trào hiến máu tình nguyện lan rộng.")
+THEME = (
+    "Huyện tổ chức hiến máu tình nguyện. Ngày hội hiến máu thu được 300 đơn vị máu. "
+    "Phong trào hiến máu tình nguyện lan rộng."
+)
 
 
 def make_rows(n: int, seed: int = 1, prefix: str = "a") -> list[dict]:
@@ -34,14 +36,22 @@ def make_rows(n: int, seed: int = 1, prefix: str = "a") -> list[dict]:
     for i in range(n):
         topic = topics[i % len(topics)]
         art = make_article(topic, rng, THEME if i % 10 == 0 else "")
-        rows.append({"id": f"{prefix}-{i}", "title": art["title"], "text": art["text"],
-                     "date": f"2024-{1 + i % 6:02d}-{1 + i % 28:02d}", "topic": topic})
+        rows.append(
+            {
+                "id": f"{prefix}-{i}",
+                "title": art["title"],
+                "text": art["text"],
+                "date": f"2024-{1 + i % 6:02d}-{1 + i % 28:02d}",
+                "topic": topic,
+            }
+        )
     return rows
 
 
 def write_jsonl(path: Path, rows: list, gz: bool = False) -> Path:
-    data = "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n"
-                   for r in rows).encode()
+    data = "".join(
+        (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows
+    ).encode()
     path.write_bytes(gzip.compress(data) if gz else data)
     return path
 
@@ -73,8 +83,9 @@ def assert_exactly_once(out: Path, good_ids: list[str], n_errors: int) -> list[d
     return rows
 
 
-def test_local_engine_end_to_end_mixed_formats(tiny_bundle: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_local_engine_end_to_end_mixed_formats(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows = make_rows(300)
     inp = tmp_path / "archive"
     (inp / "2024").mkdir(parents=True)
@@ -84,21 +95,35 @@ def test_local_engine_end_to_end_mixed_formats(tiny_bundle: Path, tmp_path: Path
         w = csv.DictWriter(fh, fieldnames=["id", "title", "text", "date", "topic"])
         w.writeheader()
         w.writerows(rows[200:250])
-    renamed = [{**{k: v for k, v in r.items() if k != "date"}, "published": r["date"]}
-               for r in rows[250:]]
+    renamed = [
+        {**{k: v for k, v in r.items() if k != "date"}, "published": r["date"]} for r in rows[250:]
+    ]
     table = pa.Table.from_pylist(renamed)
     pq.write_table(table, inp / "d.parquet", row_group_size=7)  # shards cut across row groups
     (inp / "notes.txt").write_text("not an input file")
     out = tmp_path / "out"
-    code = main(["label-archive", str(inp), "-o", str(out), "--model", str(tiny_bundle),
-                 "--workers", "2", "--shard-size", "40"])
+    code = main(
+        [
+            "label-archive",
+            str(inp),
+            "-o",
+            str(out),
+            "--model",
+            str(tiny_bundle),
+            "--workers",
+            "2",
+            "--shard-size",
+            "40",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "300 rows, 300 ok, 0 failed" in err
     manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
     # files in path order, each cut into 40-row shards: 120 → 3, 80 → 2, 50 → 2, 50 → 2
-    assert [Path(s["path"]).name for s in manifest["shards"]] == \
-        ["b.jsonl.gz"] * 2 + ["a.jsonl"] * 3 + ["c.csv"] * 2 + ["d.parquet"] * 2
+    assert [Path(s["path"]).name for s in manifest["shards"]] == ["b.jsonl.gz"] * 2 + [
+        "a.jsonl"
+    ] * 3 + ["c.csv"] * 2 + ["d.parquet"] * 2
     got = assert_exactly_once(out, [r["id"] for r in rows], 0)
     by_id = {r["id"]: r for r in got}
     truth = {r["id"]: r for r in rows}
@@ -106,25 +131,51 @@ def test_local_engine_end_to_end_mixed_formats(tiny_bundle: Path, tmp_path: Path
     accuracy = sum(by_id[i]["topic"] == truth[i]["topic"] for i in truth) / len(truth)
     assert accuracy > 0.9
     assert by_id["a-30"]["date"] == "2024-01-03" and by_id["a-290"]["date"] == "2024-03-11"
-    tagged = {i for i, r in by_id.items()
-              if any(c["id"] == "hien-mau-tinh-nguyen" for c in r["campaigns"])}
+    tagged = {
+        i
+        for i, r in by_id.items()
+        if any(c["id"] == "hien-mau-tinh-nguyen" for c in r["campaigns"])
+    }
     themed = {f"a-{i}" for i in range(0, 300, 10)}
     assert tagged <= themed and len(tagged) >= 0.9 * len(themed)
     assert all(0 < r["topic_score"] <= 1 for r in got)
 
 
-def test_errors_file_and_the_job_goes_on(tiny_bundle: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_file_and_the_job_goes_on(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = make_rows(20)
-    lines: list = [*good[:5], "{not json", {"id": "e", "text": "   "}, {"id": "m"},
-                   {"text": "no id here"}, "", ["a", "list"], {"id": " ", "text": "Có chữ."},
-                   *good[5:]]
+    lines: list = [
+        *good[:5],
+        "{not json",
+        {"id": "e", "text": "   "},
+        {"id": "m"},
+        {"text": "no id here"},
+        "",
+        ["a", "list"],
+        {"id": " ", "text": "Có chữ."},
+        *good[5:],
+    ]
     inp = write_jsonl(tmp_path / "in.jsonl", lines)
     with open(inp, "ab") as fh:
         fh.write(b'{"id": "u", "text": "\xff\xfe"}\n')
     out = tmp_path / "out"
-    code = main(["label-archive", str(inp), "-o", str(out), "--model", str(tiny_bundle),
-                 "--workers", "1", "--shard-size", "8", "--format", "jsonl"])
+    code = main(
+        [
+            "label-archive",
+            str(inp),
+            "-o",
+            str(out),
+            "--model",
+            str(tiny_bundle),
+            "--workers",
+            "1",
+            "--shard-size",
+            "8",
+            "--format",
+            "jsonl",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "28 rows, 20 ok, 8 failed" in err and "_errors.jsonl" in err
@@ -134,8 +185,12 @@ def test_errors_file_and_the_job_goes_on(tiny_bundle: Path, tmp_path: Path,
     assert set(errors[0]) == {"id", "error", "file", "row"}
     assert errors[0]["file"] == str(inp.resolve())
     assert "invalid JSON" in by_row[6]["error"] and by_row[6]["id"] is None
-    assert by_row[7] == {"id": "e", "error": "field 'text': is empty or only whitespace",
-                         "file": str(inp.resolve()), "row": 7}
+    assert by_row[7] == {
+        "id": "e",
+        "error": "field 'text': is empty or only whitespace",
+        "file": str(inp.resolve()),
+        "row": 7,
+    }
     assert by_row[8]["error"] == "field 'text': is missing"
     assert by_row[9]["error"] == "field 'id': is missing"
     assert "empty line" in by_row[10]["error"]
@@ -152,9 +207,25 @@ def test_column_mapping_and_summaries(tiny_bundle: Path, tmp_path: Path) -> None
         w.writerow(["article_id", "headline", "body", "pub"])
         w.writerows([[r["id"], r["title"], r["text"], r["date"]] for r in rows])
     out = tmp_path / "out"
-    args = ["label-archive", str(inp), "-o", str(out), "--model", str(tiny_bundle),
-            "--workers", "1", "--id-column", "article_id", "--text-column", "body",
-            "--title-column", "headline", "--date-column", "pub", "--summaries"]
+    args = [
+        "label-archive",
+        str(inp),
+        "-o",
+        str(out),
+        "--model",
+        str(tiny_bundle),
+        "--workers",
+        "1",
+        "--id-column",
+        "article_id",
+        "--text-column",
+        "body",
+        "--title-column",
+        "headline",
+        "--date-column",
+        "pub",
+        "--summaries",
+    ]
     assert main(args) == 0
     got = assert_exactly_once(out, [r["id"] for r in rows], 0)
     assert got[0]["date"] == rows[0]["date"]
@@ -164,12 +235,23 @@ def test_column_mapping_and_summaries(tiny_bundle: Path, tmp_path: Path) -> None
     assert main(unmapped) == 2
 
 
-def test_resume_refuses_changed_input_or_options(tiny_bundle: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_resume_refuses_changed_input_or_options(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inp = write_jsonl(tmp_path / "in.jsonl", make_rows(30))
     out = tmp_path / "out"
-    base = ["label-archive", str(inp), "-o", str(out), "--model", str(tiny_bundle),
-            "--workers", "1", "--shard-size", "10"]
+    base = [
+        "label-archive",
+        str(inp),
+        "-o",
+        str(out),
+        "--model",
+        str(tiny_bundle),
+        "--workers",
+        "1",
+        "--shard-size",
+        "10",
+    ]
     assert main(base) == 0
     first = {p.name: p.stat().st_mtime_ns for p in out.glob("part-*")}
     capsys.readouterr()
@@ -192,8 +274,21 @@ def test_resume_refuses_changed_input_or_options(tiny_bundle: Path, tmp_path: Pa
     fresh = tmp_path / "fresh"  # a run killed while writing its manifest leaves only a temporary
     fresh.mkdir()
     (fresh / "._manifest.json.999.tmp").write_text("{")
-    assert main(["label-archive", str(inp), "-o", str(fresh), "--model", str(tiny_bundle),
-                 "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "label-archive",
+                str(inp),
+                "-o",
+                str(fresh),
+                "--model",
+                str(tiny_bundle),
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert not (fresh / "._manifest.json.999.tmp").exists()
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "x.txt").write_text("x")
@@ -221,11 +316,32 @@ def test_killed_with_sigkill_then_resumed_exactly_once(tiny_bundle: Path, tmp_pa
     rows = make_rows(1000, seed=3)
     inp = write_jsonl(tmp_path / "in.jsonl", [*rows[:500], "{broken", *rows[500:]])
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "service.cli", "label-archive", str(inp), "-o", str(out),
-           "--model", str(tiny_bundle), "--workers", "1", "--shard-size", "10", "--format", "jsonl"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "label-archive",
+        str(inp),
+        "-o",
+        str(out),
+        "--model",
+        str(tiny_bundle),
+        "--workers",
+        "1",
+        "--shard-size",
+        "10",
+        "--format",
+        "jsonl",
+    ]
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while len(list(out.glob("part-*"))) < 3 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
@@ -278,10 +394,20 @@ def test_ray_engine_gives_the_same_rows_as_local(tiny_bundle: Path, tmp_path: Pa
     outs = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
-        cfg = JobConfig(input=str(inp), output=out, bundle_dir=tiny_bundle, engine=engine,
-                        workers=2, shard_size=10, summaries=True,
-                        ray_init={"num_cpus": 2, "object_store_memory": 80 * 1024**2,
-                                  "include_dashboard": False})
+        cfg = JobConfig(
+            input=str(inp),
+            output=out,
+            bundle_dir=tiny_bundle,
+            engine=engine,
+            workers=2,
+            shard_size=10,
+            summaries=True,
+            ray_init={
+                "num_cpus": 2,
+                "object_store_memory": 80 * 1024**2,
+                "include_dashboard": False,
+            },
+        )
         summary = run_job(cfg)
         assert (summary.ok, summary.failed) == (40, 1)
         outs[engine] = read_out(out)
@@ -290,8 +416,9 @@ def test_ray_engine_gives_the_same_rows_as_local(tiny_bundle: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
-def test_a_bundle_that_fails_to_load_is_a_message(tiny_bundle: Path, tmp_path: Path, workers: str,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bundle_that_fails_to_load_is_a_message(
+    tiny_bundle: Path, tmp_path: Path, workers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     import shutil
 
     broken = tmp_path / "broken"
@@ -299,7 +426,19 @@ def test_a_bundle_that_fails_to_load_is_a_message(tiny_bundle: Path, tmp_path: P
     for f in broken.glob("*.npz"):
         f.unlink()
     inp = write_jsonl(tmp_path / "in.jsonl", make_rows(30))
-    code = main(["label-archive", str(inp), "-o", str(tmp_path / "out"), "--model", str(broken),
-                 "--workers", workers, "--shard-size", "10"])
+    code = main(
+        [
+            "label-archive",
+            str(inp),
+            "-o",
+            str(tmp_path / "out"),
+            "--model",
+            str(broken),
+            "--workers",
+            workers,
+            "--shard-size",
+            "10",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "cannot load" in err and "Traceback" not in err

@@ -16,15 +16,22 @@ from service.cli import main
 
 LABELS = {
     "topics": {"the-thao": "Thể thao", "kinh-doanh": "Kinh doanh", "suc-khoe": "Sức khỏe"},
-    "campaigns": {"nong-thon-moi": "Xây dựng nông thôn mới",
-                  "an-toan-giao-thong": "An toàn giao thông",
-                  "hien-mau-tinh-nguyen": "Hiến máu tình nguyện"},
+    "campaigns": {
+        "nong-thon-moi": "Xây dựng nông thôn mới",
+        "an-toan-giao-thong": "An toàn giao thông",
+        "hien-mau-tinh-nguyen": "Hiến máu tình nguyện",
+    },
 }
 
 
 def _row(i: int, day: str | None, topic: str, campaigns: list[str]) -> dict:
-    return {"id": f"r{i}", "date": day, "topic": topic, "topic_score": 0.9,
-            "campaigns": [{"id": c, "score": 0.8} for c in campaigns]}
+    return {
+        "id": f"r{i}",
+        "date": day,
+        "topic": topic,
+        "topic_score": 0.9,
+        "campaigns": [{"id": c, "score": 0.8} for c in campaigns],
+    }
 
 
 PART0 = [
@@ -62,8 +69,16 @@ def _table(out: Path, by: str) -> list[list[str]]:
 
 def test_monthly_numbers(archive: Path) -> None:
     assert _table(archive, "month") == [
-        ["period", "articles", "campaign:nong-thon-moi", "campaign:an-toan-giao-thong",
-         "campaign:hien-mau-tinh-nguyen", "topic:the-thao", "topic:kinh-doanh", "topic:suc-khoe"],
+        [
+            "period",
+            "articles",
+            "campaign:nong-thon-moi",
+            "campaign:an-toan-giao-thong",
+            "campaign:hien-mau-tinh-nguyen",
+            "topic:the-thao",
+            "topic:kinh-doanh",
+            "topic:suc-khoe",
+        ],
         ["2024-01", "2", "1", "2", "0", "1", "1", "0"],
         ["2024-02", "2", "1", "0", "0", "0", "1", "1"],
         ["2024-03", "1", "0", "0", "0", "1", "0", "0"],
@@ -92,8 +107,9 @@ def test_parse_date_never_guesses() -> None:
     assert parse_date("March 2024") is None and parse_date("") is None and parse_date(None) is None
 
 
-def test_report_cli_writes_csv_and_png(archive: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_cli_writes_csv_and_png(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     png, table = tmp_path / "coverage.png", tmp_path / "coverage.csv"
     code = main(["report", str(archive), "--by", "month", "--plot", str(png), "-o", str(table)])
     assert code == 0

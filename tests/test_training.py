@@ -17,16 +17,25 @@ def _tiny_config(tiny_corpus: dict, out: Path) -> dict:
     return {
         "name": "tiny",
         "output": str(out),
-        "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"]),
-                   "min_df": 1, "max_df": 1.0, "max_features": 5000},
-        "campaigns": {"labels": [str(tiny_corpus["labels"])], "dev": "missing.jsonl",
-                      "cv_folds": 3},
+        "topics": {
+            "train": str(tiny_corpus["train"]),
+            "dev": str(tiny_corpus["dev"]),
+            "min_df": 1,
+            "max_df": 1.0,
+            "max_features": 5000,
+        },
+        "campaigns": {
+            "labels": [str(tiny_corpus["labels"])],
+            "dev": "missing.jsonl",
+            "cv_folds": 3,
+        },
         "summarizer": None,
     }
 
 
-def test_train_cli_is_reproducible(tiny_corpus: dict, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_cli_is_reproducible(
+    tiny_corpus: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bundles = []
     for name in ("a", "b"):
         cfg = tmp_path / f"{name}.yaml"
@@ -54,7 +63,9 @@ def test_config_errors_name_the_field(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml")
 
 
-def test_train_cli_reports_config_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_cli_reports_config_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: mystery\n", encoding="utf-8")
     assert main(["train", "--config", str(bad)]) == 2

@@ -62,8 +62,11 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     topics = train_topic_classifier(config.topics, texts, labels, taxonomy.topic_ids, config.seed)
     topics.save(tmp)
     metrics: dict = {"topics_dev": evaluate_topic_classifier(topics, dev_path)}
-    log.info("topics dev: accuracy %.4f macro-F1 %.4f", metrics["topics_dev"]["accuracy"],
-             metrics["topics_dev"]["macro_f1"])
+    log.info(
+        "topics dev: accuracy %.4f macro-F1 %.4f",
+        metrics["topics_dev"]["accuracy"],
+        metrics["topics_dev"]["macro_f1"],
+    )
 
     label_paths = [resolve_repo(p) for p in config.campaigns.labels]
     articles = join_texts(read_label_files(label_paths))
@@ -83,7 +86,9 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
         except ImportError:
             log.warning("no summariser trainer available; bundle ships without a summariser")
         else:
-            summ_metrics, summ_files = train_summarizer(config.summarizer, tmp / "summarizer", config.seed)
+            summ_metrics, summ_files = train_summarizer(
+                config.summarizer, tmp / "summarizer", config.seed
+            )
             metrics["summaries_val"] = summ_metrics
             components["summarizer"] = config.summarizer.component
             data_files += summ_files
@@ -118,5 +123,3 @@ def evaluate_campaign_detector(detector, path: Path) -> dict:
         gold.append(set(row["campaigns"]))
         pred.append({c.id for c in detector.detect(doc)})
     return campaign_metrics(gold, pred, detector.taxonomy.campaign_ids)
-
-

@@ -55,8 +55,10 @@ class Summary:
         """The stable output shape of ``tinbai summarize`` (without the id)."""
         return {
             "summary": self.text,
-            "sentences": [{"index": s.index, "text": s.text, "score": round(s.score, 4)}
-                          for s in self.sentences],
+            "sentences": [
+                {"index": s.index, "text": s.text, "score": round(s.score, 4)}
+                for s in self.sentences
+            ],
         }
 
 
@@ -87,7 +89,9 @@ def _lead(config: dict[str, Any], directory: Path | None) -> Scorer:
 class Summarizer:
     """Scores sentences with a named scorer and selects them under a :class:`Budget`."""
 
-    def __init__(self, scorer_name: str, scorer: Scorer, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, scorer_name: str, scorer: Scorer, config: dict[str, Any] | None = None
+    ) -> None:
         self.scorer_name = scorer_name
         self.scorer = scorer
         self.config = config or {}
@@ -115,11 +119,17 @@ class Summarizer:
         if max_overlap < 1.0:
             order = drop_redundant(doc, order, max_overlap)
         chosen = select(doc, order, budget)
-        return Summary(tuple(SummarySentence(i, doc.sentences[i].text, float(scores[i])) for i in sorted(chosen)))
+        return Summary(
+            tuple(
+                SummarySentence(i, doc.sentences[i].text, float(scores[i])) for i in sorted(chosen)
+            )
+        )
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / CONFIG_FILE).write_text(json.dumps(self.to_config(), indent=2), encoding="utf-8")
+        (directory / CONFIG_FILE).write_text(
+            json.dumps(self.to_config(), indent=2), encoding="utf-8"
+        )
 
 
 def has_lead_paragraph(doc: Document, max_sentences: int = 2) -> bool:

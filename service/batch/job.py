@@ -49,17 +49,25 @@ class JobSummary:
     resumed: bool
 
 
-def run_job(config: JobConfig, on_progress: Callable[[int], None] | None = None,
-            on_start: Callable[[int], None] | None = None) -> JobSummary:
+def run_job(
+    config: JobConfig,
+    on_progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> JobSummary:
     """Run (or finish) the job. ``on_start(rows_to_do)`` then ``on_progress(rows)`` per shard."""
     if config.engine not in ENGINES:
         raise ValueError(f"unknown engine {config.engine!r} (known: {', '.join(ENGINES)})")
     if config.format not in FORMATS:
         raise ValueError(f"unknown format {config.format!r} (known: {', '.join(FORMATS)})")
     out = config.output
-    options = job_options(fmt=config.format, summaries=config.summaries,
-                          shard_size=config.shard_size, columns=config.columns,
-                          bundle_dir=config.bundle_dir, rows_per_file=config.rows_per_file)
+    options = job_options(
+        fmt=config.format,
+        summaries=config.summaries,
+        shard_size=config.shard_size,
+        columns=config.columns,
+        bundle_dir=config.bundle_dir,
+        rows_per_file=config.rows_per_file,
+    )
     out.mkdir(parents=True, exist_ok=True)
     held = lock(out)
     try:
@@ -68,9 +76,13 @@ def run_job(config: JobConfig, on_progress: Callable[[int], None] | None = None,
         held.close()
 
 
-def _run(config: JobConfig, out: Path, options: dict[str, Any],
-         on_progress: Callable[[int], None] | None,
-         on_start: Callable[[int], None] | None) -> JobSummary:
+def _run(
+    config: JobConfig,
+    out: Path,
+    options: dict[str, Any],
+    on_progress: Callable[[int], None] | None,
+    on_start: Callable[[int], None] | None,
+) -> JobSummary:
     plan, resumed = open_plan(out, config.input, options, tag_set(config.bundle_dir))
     removed = clean_temporaries(out)
     if removed:
@@ -78,12 +90,20 @@ def _run(config: JobConfig, out: Path, options: dict[str, Any],
     todo = [s for s in plan.shards if not is_done(out, s.index, plan.format)]
     done_before = len(plan.shards) - len(todo)
     if resumed:
-        log.info("resuming: %d of %d parts already done, %d to go",
-                 done_before, len(plan.shards), len(todo))
+        log.info(
+            "resuming: %d of %d parts already done, %d to go",
+            done_before,
+            len(plan.shards),
+            len(todo),
+        )
     if on_start:
         on_start(sum(s.rows for s in todo))
-    kwargs = {"bundle_dir": str(config.bundle_dir), "columns": plan.columns.to_dict(),
-              "summaries": bool(plan.options["summaries"]), "workers": config.workers}
+    kwargs = {
+        "bundle_dir": str(config.bundle_dir),
+        "columns": plan.columns.to_dict(),
+        "summaries": bool(plan.options["summaries"]),
+        "workers": config.workers,
+    }
     if config.engine == "ray":
         from service.batch.ray_engine import run_ray
 
@@ -93,10 +113,12 @@ def _run(config: JobConfig, out: Path, options: dict[str, Any],
 
         results = run_local(todo, **kwargs)
     for result in results:
-        write_shard(out, result.index, plan.format, result.rows, result.errors,
-                    plan.options["summaries"])
+        write_shard(
+            out, result.index, plan.format, result.rows, result.errors, plan.options["summaries"]
+        )
         if on_progress:
             on_progress(len(result.rows) + len(result.errors))
     counts = finalize(out, len(plan.shards), plan.format, plan.rows)
-    return JobSummary(counts["rows"], counts["ok"], counts["failed"], counts["parts"],
-                      done_before, resumed)
+    return JobSummary(
+        counts["rows"], counts["ok"], counts["failed"], counts["parts"], done_before, resumed
+    )

@@ -50,14 +50,17 @@ class ShardLabeler:
     def label(self, shard: Shard) -> ShardResult:
         records = read_rows(Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset)
         if len(records) != shard.rows:
-            raise ArchiveError(f"{shard.path}: expected {shard.rows} rows from {shard.start}, "
-                               f"read {len(records)}; was the file changed during the job?")
+            raise ArchiveError(
+                f"{shard.path}: expected {shard.rows} rows from {shard.start}, "
+                f"read {len(records)}; was the file changed during the job?"
+            )
         return self.label_records(shard.index, shard.path, shard.start, records)
 
     def label_records(self, index: int, path: str, start: int, records: list[Any]) -> ShardResult:
         cols = self.columns
         articles, docs, messages = prepare_articles(
-            records, id_field=cols.id, text_field=cols.text, title_field=cols.title)
+            records, id_field=cols.id, text_field=cols.text, title_field=cols.title
+        )
         for i, art in enumerate(articles):  # an archive row must say which article it is
             if art is not None and (art.id is None or not art.id.strip()):
                 articles[i], docs[i] = None, None
@@ -70,8 +73,14 @@ class ShardLabeler:
         by_index = dict(zip(ok, tags, strict=True))
         for i, rec in enumerate(records):
             if messages[i] is not None:
-                errors.append({"id": record_id(rec, cols.id), "error": messages[i],
-                               "file": path, "row": start + i + 1})
+                errors.append(
+                    {
+                        "id": record_id(rec, cols.id),
+                        "error": messages[i],
+                        "file": path,
+                        "row": start + i + 1,
+                    }
+                )
                 continue
             tagged = by_index[i].to_dict()
             row: dict[str, Any] = {

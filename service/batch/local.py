@@ -27,8 +27,12 @@ from service.batch.writer import ArchiveError
 _LABELER: ShardLabeler | None = None
 _INIT_ERROR: BundleError | None = None  # raised again with the first shard, in the driver
 # One compute thread per worker: the pool already uses every core.
-_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-               "TOKENIZERS_PARALLELISM")
+_THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TOKENIZERS_PARALLELISM",
+)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -70,8 +74,14 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def run_local(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any],
-              summaries: bool, workers: int) -> Iterator[ShardResult]:
+def run_local(
+    shards: Sequence[Shard],
+    *,
+    bundle_dir: str,
+    columns: dict[str, Any],
+    summaries: bool,
+    workers: int,
+) -> Iterator[ShardResult]:
     """Label ``shards`` over ``workers`` processes; yield each shard's result as it completes."""
     if not shards:
         return
@@ -93,12 +103,16 @@ def run_local(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, An
                 os.environ[name] = value
 
 
-def _run_pool(shards: Sequence[Shard], bundle_dir: str, columns: dict[str, Any],
-              summaries: bool, workers: int) -> Iterator[ShardResult]:
+def _run_pool(
+    shards: Sequence[Shard], bundle_dir: str, columns: dict[str, Any], summaries: bool, workers: int
+) -> Iterator[ShardResult]:
     todo = iter(shards)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker,
-                               initargs=(os.getpid(), bundle_dir, columns, summaries))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(os.getpid(), bundle_dir, columns, summaries),
+    )
     pending: set[Future[ShardResult]] = set()
     try:
         for shard in todo:
@@ -114,7 +128,8 @@ def _run_pool(shards: Sequence[Shard], bundle_dir: str, columns: dict[str, Any],
                     raise ArchiveError(
                         "a worker process died (killed, out of memory, or the bundle failed to "
                         "load: see above); finished parts are kept: run the same command again "
-                        "to resume") from None
+                        "to resume"
+                    ) from None
                 yield result
                 nxt = next(todo, None)
                 if nxt is not None:

@@ -73,17 +73,32 @@ def bundle_identity(bundle_dir: Path) -> dict[str, str]:
         f = bundle_dir / name
         h.update(name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b"") + b"\0")
     meta = json.loads((bundle_dir / "bundle.json").read_text(encoding="utf-8"))
-    return {"name": meta.get("name", ""), "version": str(meta.get("version", "")),
-            "sha256": h.hexdigest()}
+    return {
+        "name": meta.get("name", ""),
+        "version": str(meta.get("version", "")),
+        "sha256": h.hexdigest(),
+    }
 
 
-def job_options(*, fmt: str, summaries: bool, shard_size: int, columns: Columns,
-                bundle_dir: Path, rows_per_file: int | None = None) -> dict[str, Any]:
+def job_options(
+    *,
+    fmt: str,
+    summaries: bool,
+    shard_size: int,
+    columns: Columns,
+    bundle_dir: Path,
+    rows_per_file: int | None = None,
+) -> dict[str, Any]:
     """Everything that changes the output rows (engine and worker count do not).
     ``rows_per_file`` keeps only each file's first rows (benchmarks, trial runs)."""
-    return {"format": fmt, "summaries": summaries, "shard_size": shard_size,
-            "columns": columns.to_dict(), "bundle": bundle_identity(bundle_dir),
-            "rows_per_file": rows_per_file}
+    return {
+        "format": fmt,
+        "summaries": summaries,
+        "shard_size": shard_size,
+        "columns": columns.to_dict(),
+        "bundle": bundle_identity(bundle_dir),
+        "rows_per_file": rows_per_file,
+    }
 
 
 def tag_set(bundle_dir: Path) -> dict[str, dict[str, str]]:
@@ -91,8 +106,10 @@ def tag_set(bundle_dir: Path) -> dict[str, dict[str, str]]:
     from model.taxonomy import load_taxonomy
 
     tax = load_taxonomy(bundle_dir / "taxonomy.yaml")
-    return {"topics": {t.id: t.name for t in tax.topics},
-            "campaigns": {c.id: c.name for c in tax.campaigns}}
+    return {
+        "topics": {t.id: t.name for t in tax.topics},
+        "campaigns": {c.id: c.name for c in tax.campaigns},
+    }
 
 
 def stat_inputs(spec: str) -> list[dict[str, Any]]:
@@ -103,8 +120,9 @@ def stat_inputs(spec: str) -> list[dict[str, Any]]:
     return out
 
 
-def make_plan(spec: str, options: dict[str, Any],
-              labels: dict[str, dict[str, str]] | None = None) -> Plan:
+def make_plan(
+    spec: str, options: dict[str, Any], labels: dict[str, dict[str, str]] | None = None
+) -> Plan:
     """Count every input file's rows and cut them into shards of ``shard_size`` rows."""
     size = options["shard_size"]
     columns = Columns.from_dict(options["columns"])
@@ -153,16 +171,19 @@ def fingerprint(inputs: list[dict[str, Any]], options: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
-def open_plan(out: Path, spec: str, options: dict[str, Any],
-              labels: dict[str, dict[str, str]] | None = None) -> tuple[Plan, bool]:
+def open_plan(
+    out: Path, spec: str, options: dict[str, Any], labels: dict[str, dict[str, str]] | None = None
+) -> tuple[Plan, bool]:
     """The plan to run: the recorded one when resuming (after checking nothing changed), else a
     new one, saved before any work starts. Returns ``(plan, resumed)``."""
     old = load_plan(out)
     if old is None:
         leftovers = [p for p in out.iterdir() if p.name != LOCK_FILE and not is_temporary(p)]
         if leftovers:
-            raise PlanError(f"{out} is not empty and has no {MANIFEST}: not a label-archive "
-                            "output folder; choose a new or empty folder")
+            raise PlanError(
+                f"{out} is not empty and has no {MANIFEST}: not a label-archive "
+                "output folder; choose a new or empty folder"
+            )
         out.mkdir(parents=True, exist_ok=True)
         plan = make_plan(spec, options, labels)
         save_plan(out, plan)
@@ -173,12 +194,17 @@ def open_plan(out: Path, spec: str, options: dict[str, Any],
     if [e["path"] for e in now] != [e["path"] for e in was]:
         changed.append("the set of input files")
     elif now != was:
-        changed.extend(f"input {n['path']} (size or modification time)"
-                       for n, w in zip(now, was, strict=True) if n != w)
+        changed.extend(
+            f"input {n['path']} (size or modification time)"
+            for n, w in zip(now, was, strict=True)
+            if n != w
+        )
     for key in sorted(set(options) | set(old.options)):
         if options.get(key) != old.options.get(key):
             changed.append("the model bundle" if key == "bundle" else f"option {key!r}")
     if changed:
-        raise PlanError(f"{out} holds a job over different input or options ({'; '.join(changed)} "
-                        "changed); re-run with the original ones, or use a new output folder")
+        raise PlanError(
+            f"{out} holds a job over different input or options ({'; '.join(changed)} "
+            "changed); re-run with the original ones, or use a new output folder"
+        )
     return old, True

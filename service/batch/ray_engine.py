@@ -36,9 +36,16 @@ class _RayShardLabeler:
         return out
 
 
-def run_ray(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any], summaries: bool,
-            workers: int, address: str | None = None,
-            init_options: dict[str, Any] | None = None) -> Iterator[ShardResult]:
+def run_ray(
+    shards: Sequence[Shard],
+    *,
+    bundle_dir: str,
+    columns: dict[str, Any],
+    summaries: bool,
+    workers: int,
+    address: str | None = None,
+    init_options: dict[str, Any] | None = None,
+) -> Iterator[ShardResult]:
     """Label ``shards`` with ``workers`` Ray actors; yield each shard's result as it arrives."""
     if not shards:
         return
@@ -46,8 +53,12 @@ def run_ray(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any]
 
     started = False
     if not ray.is_initialized():
-        options = {"include_dashboard": False, "log_to_driver": False,
-                   "logging_level": logging.WARNING, **(init_options or {})}
+        options = {
+            "include_dashboard": False,
+            "log_to_driver": False,
+            "logging_level": logging.WARNING,
+            **(init_options or {}),
+        }
         if address:
             options.pop("num_cpus", None)
             options.pop("object_store_memory", None)
@@ -62,8 +73,11 @@ def run_ray(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any]
         ds = ray.data.from_items(items, override_num_blocks=min(len(items), 200))
         ds = ds.map_batches(
             _RayShardLabeler,
-            fn_constructor_kwargs={"bundle_dir": bundle_dir, "columns": columns,
-                                   "summaries": summaries},
+            fn_constructor_kwargs={
+                "bundle_dir": bundle_dir,
+                "columns": columns,
+                "summaries": summaries,
+            },
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(shards)))),
             num_cpus=1,
@@ -73,8 +87,10 @@ def run_ray(shards: Sequence[Shard], *, bundle_dir: str, columns: dict[str, Any]
                 yield ShardResult.from_dict(json.loads(row["result"]))
         except ray.exceptions.RayError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ArchiveError(f"Ray job failed ({first}); finished parts are kept: run the same "
-                               "command again to resume") from exc
+            raise ArchiveError(
+                f"Ray job failed ({first}); finished parts are kept: run the same "
+                "command again to resume"
+            ) from exc
     finally:
         if started:
             ray.shutdown()

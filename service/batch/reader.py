@@ -79,11 +79,19 @@ def resolve_inputs(spec: str) -> list[Path]:
             raise InputError(f"{spec}: unknown input format (expected {', '.join(SUFFIXES)})")
         return [p.resolve()]
     if p.is_dir():
-        found = [f for f in p.rglob("*") if f.is_file() and file_kind(f) is not None
-                 and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)]
+        found = [
+            f
+            for f in p.rglob("*")
+            if f.is_file()
+            and file_kind(f) is not None
+            and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
+        ]
     else:
-        found = [Path(f) for f in glob.glob(spec, recursive=True)
-                 if Path(f).is_file() and file_kind(Path(f)) is not None]
+        found = [
+            Path(f)
+            for f in glob.glob(spec, recursive=True)
+            if Path(f).is_file() and file_kind(Path(f)) is not None
+        ]
     if not found:
         raise InputError(f"no input files found at {spec} (JSONL, JSONL.gz, CSV or Parquet)")
     return sorted(f.resolve() for f in found)
@@ -95,8 +103,9 @@ class FileScan:
     offsets: list[int] | None  # byte offset of rows 0, k, 2k… (plain JSONL only: seekable)
 
 
-def scan_file(path: Path, kind: str, shard_size: int, columns: Columns,
-              limit: int | None = None) -> FileScan:
+def scan_file(
+    path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None = None
+) -> FileScan:
     """Count the rows of one file (at most ``limit``: the first rows only) and, where the format
     allows, note where every shard starts."""
     if kind == "parquet":
@@ -124,9 +133,11 @@ def scan_file(path: Path, kind: str, shard_size: int, columns: Columns,
 def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
     missing = [c for c in (columns.id, columns.text) if c not in names]
     if missing:
-        raise InputError(f"{path}: no column {', '.join(map(repr, missing))} "
-                         f"(columns: {', '.join(names) or 'none'}); "
-                         "map them with --id-column / --text-column")
+        raise InputError(
+            f"{path}: no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(names) or 'none'}); "
+            "map them with --id-column / --text-column"
+        )
 
 
 def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None = None) -> list[Any]:
@@ -136,8 +147,10 @@ def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None =
         return _parquet_rows(path, start, stop)
     if kind in ("csv", "csv.gz"):
         with _open_csv(path, kind) as fh:
-            return [_csv_row(row, start + i + 1)
-                    for i, row in enumerate(islice(csv.DictReader(fh), start, stop))]
+            return [
+                _csv_row(row, start + i + 1)
+                for i, row in enumerate(islice(csv.DictReader(fh), start, stop))
+            ]
     with _open_binary(path, kind) as fh:
         if offset is not None:
             fh.seek(offset)

@@ -74,10 +74,17 @@ class Coverage:
         return [p for p in self.periods if p != NO_DATE]
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
-        header = (["period", "articles"] + [f"campaign:{c}" for c in self.campaigns]
-                  + [f"topic:{t}" for t in self.topics])
-        rows = [[p, self.articles[p]] + [self.campaign_counts[p, c] for c in self.campaigns]
-                + [self.topic_counts[p, t] for t in self.topics] for p in self.periods]
+        header = (
+            ["period", "articles"]
+            + [f"campaign:{c}" for c in self.campaigns]
+            + [f"topic:{t}" for t in self.topics]
+        )
+        rows = [
+            [p, self.articles[p]]
+            + [self.campaign_counts[p, c] for c in self.campaigns]
+            + [self.topic_counts[p, t] for t in self.topics]
+            for p in self.periods
+        ]
         return header, rows
 
 
@@ -147,28 +154,43 @@ def plot(cov: Coverage, path: Path) -> None:
     order = sorted(cov.campaigns, key=lambda c: (-totals[c], list(cov.campaigns).index(c)))
     grid = np.array([[cov.campaign_counts[p, c] for p in periods] for c in order], dtype=float)
     grid = grid.reshape(len(order), len(periods))
-    fig = plt.figure(figsize=(min(22.0, max(14.0, 6 + 0.35 * n)), 1.5 + 0.32 * len(order) + 4),
-                     layout="constrained")
+    fig = plt.figure(
+        figsize=(min(22.0, max(14.0, 6 + 0.35 * n)), 1.5 + 0.32 * len(order) + 4),
+        layout="constrained",
+    )
     gs = fig.add_gridspec(2, 1, height_ratios=[max(len(order), 1) * 0.32 + 0.6, 4])
     top = fig.add_subplot(gs[0])
     bottom = fig.add_subplot(gs[1], sharex=top)
     unit = "month" if cov.by == "month" else "ISO week"
     total = sum(cov.articles[p] for p in periods)
     span = f"{periods[0]} – {periods[-1]}" if periods else "no dated articles"
-    fig.suptitle(f"Coverage per {unit}, {span} ({total:,} dated articles)", fontsize=14,
-                 fontweight="bold")
+    fig.suptitle(
+        f"Coverage per {unit}, {span} ({total:,} dated articles)", fontsize=14, fontweight="bold"
+    )
 
     if len(order):
         peak = max(grid.max(), 1.0) if grid.size else 1.0
-        image = top.imshow(np.ma.masked_equal(grid, 0), aspect="auto", cmap="Blues", vmin=0,
-                   vmax=peak * 1.15, extent=(-0.5, len(periods) - 0.5, len(order) - 0.5, -0.5),
-                   interpolation="nearest")
+        image = top.imshow(
+            np.ma.masked_equal(grid, 0),
+            aspect="auto",
+            cmap="Blues",
+            vmin=0,
+            vmax=peak * 1.15,
+            extent=(-0.5, len(periods) - 0.5, len(order) - 0.5, -0.5),
+            interpolation="nearest",
+        )
         if len(periods) <= 60:  # counts in the cells; beyond that a colour scale
             for r, c in zip(*np.nonzero(grid), strict=True):
                 value = int(grid[r, c])
-                top.text(c, r, str(value), ha="center", va="center",
-                         fontsize=8 if len(periods) <= 24 else 6.5,
-                         color="white" if value > 0.6 * peak else "black")
+                top.text(
+                    c,
+                    r,
+                    str(value),
+                    ha="center",
+                    va="center",
+                    fontsize=8 if len(periods) <= 24 else 6.5,
+                    color="white" if value > 0.6 * peak else "black",
+                )
         else:
             fig.colorbar(image, ax=top, fraction=0.02, pad=0.01, label="articles")
         labels = [f"{_short(cov.campaigns[c])} ({totals[c]})" for c in order]
@@ -188,8 +210,14 @@ def plot(cov: Coverage, path: Path) -> None:
     x = np.arange(len(periods))
     for k, t in enumerate(t for t in cov.topics if topic_totals[t]):
         values = np.array([cov.topic_counts[p, t] for p in periods], dtype=float)
-        bottom.bar(x, values, bottom=base, width=0.8, color=plt.get_cmap("tab10")(k % 10),
-                   label=f"{cov.topics[t]} ({topic_totals[t]})")
+        bottom.bar(
+            x,
+            values,
+            bottom=base,
+            width=0.8,
+            color=plt.get_cmap("tab10")(k % 10),
+            label=f"{cov.topics[t]} ({topic_totals[t]})",
+        )
         base += values
     bottom.set_ylabel("articles")
     bottom.set_title("Articles per topic", loc="left", fontsize=12)
@@ -197,11 +225,22 @@ def plot(cov: Coverage, path: Path) -> None:
     bottom.set_axisbelow(True)
     handles, labels = bottom.get_legend_handles_labels()
     if handles:  # legend top-down in the same order as the stack
-        bottom.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                      fontsize=9, frameon=False)
+        bottom.legend(
+            handles[::-1],
+            labels[::-1],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=9,
+            frameon=False,
+        )
     crowded = len(periods) > 8
-    bottom.set_xticks(x, periods, rotation=45 if crowded else 0,
-                      ha="right" if crowded else "center", fontsize=8 if len(periods) > 24 else 10)
+    bottom.set_xticks(
+        x,
+        periods,
+        rotation=45 if crowded else 0,
+        ha="right" if crowded else "center",
+        fontsize=8 if len(periods) > 24 else 10,
+    )
     bottom.set_xlim(-0.5, len(periods) - 0.5)
     notes = []
     if cov.articles.get(NO_DATE):

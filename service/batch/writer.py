@@ -44,8 +44,9 @@ def lock(out: Path) -> Any:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         fh.close()
-        raise ArchiveError(f"another label-archive job is writing to {out}; "
-                           "wait for it to finish or stop it") from None
+        raise ArchiveError(
+            f"another label-archive job is writing to {out}; wait for it to finish or stop it"
+        ) from None
     return fh
 
 
@@ -115,8 +116,14 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
-def write_shard(out: Path, index: int, fmt: str, rows: Sequence[dict[str, Any]],
-                errors: Sequence[dict[str, Any]], summaries: bool) -> None:
+def write_shard(
+    out: Path,
+    index: int,
+    fmt: str,
+    rows: Sequence[dict[str, Any]],
+    errors: Sequence[dict[str, Any]],
+    summaries: bool,
+) -> None:
     """Commit one shard: its errors (if any), then its part. Idempotent: same shard, same files."""
     if errors:
         (out / ERRORS_DIR).mkdir(exist_ok=True)
@@ -159,7 +166,9 @@ def finalize(out: Path, n_shards: int, fmt: str, expected_rows: int) -> dict[str
     atomic_write_text(out / ERRORS_FILE, "".join(lines))
     counts = {"rows": ok + len(lines), "ok": ok, "failed": len(lines), "parts": n_shards}
     if counts["rows"] != expected_rows:
-        raise ArchiveError(f"{out}: parts and errors hold {counts['rows']} rows but the input has "
-                           f"{expected_rows}; was the folder modified by hand?")
+        raise ArchiveError(
+            f"{out}: parts and errors hold {counts['rows']} rows but the input has "
+            f"{expected_rows}; was the folder modified by hand?"
+        )
     atomic_write_text(out / SUCCESS_FILE, json.dumps(counts) + "\n")
     return counts

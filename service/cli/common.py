@@ -37,7 +37,9 @@ def read_jsonl(path: str) -> Iterator[Any]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield RecordError(f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+                yield RecordError(
+                    f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                )
                 continue
             if not line.strip():
                 yield RecordError(f"line {lineno}: empty line, expected a JSON object")
@@ -55,7 +57,11 @@ def open_output(path: str) -> Iterator[IO[str]]:
         return
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    opener = gzip.open(p, "wt", encoding="utf-8") if p.suffix == ".gz" else open(p, "w", encoding="utf-8")
+    opener = (
+        gzip.open(p, "wt", encoding="utf-8")
+        if p.suffix == ".gz"
+        else open(p, "w", encoding="utf-8")
+    )
     with opener as fh:
         yield fh
 
@@ -87,8 +93,14 @@ def progress(total: int | None = None, desc: str = "", unit: str = "article") ->
     """A tqdm bar on stderr, hidden when stderr is not a terminal (logs, CI)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(),
-                dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    )
 
 
 def print_json(obj: Any, stream: IO[str] | None = None) -> None:
@@ -98,5 +110,3 @@ def print_json(obj: Any, stream: IO[str] | None = None) -> None:
 
 def summary_line(command: str, total: int, failed: int) -> None:
     print(f"tinbai {command}: {total} lines, {total - failed} ok, {failed} failed", file=sys.stderr)
-
-

@@ -15,7 +15,9 @@ from model.predict import tag_records
 from service.cli.common import UserError, batched, get_bundle, print_json, progress, read_jsonl
 
 # Extra evaluation targets registered by other modules: name → (add_arguments, run).
-EXTRA_TARGETS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+EXTRA_TARGETS: dict[
+    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,13 +73,23 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         raise UserError(f"{args.data}: no rows to evaluate")
     if args.target == "topics":
-        result = topic_metrics([r["topic"] for r in rows], [p["topic"]["label"] for p in preds],
-                               bundle.taxonomy.topic_ids)
+        result = topic_metrics(
+            [r["topic"] for r in rows],
+            [p["topic"]["label"] for p in preds],
+            bundle.taxonomy.topic_ids,
+        )
     else:
-        result = campaign_metrics([set(r["campaigns"]) for r in rows],
-                                  [{c["id"] for c in p["campaigns"]} for p in preds],
-                                  bundle.taxonomy.campaign_ids)
-    result = {"target": args.target, "data": args.data, "bundle": f"{bundle.name} {bundle.version}",
-              **result, "seconds": round(time.time() - t0, 2)}
+        result = campaign_metrics(
+            [set(r["campaigns"]) for r in rows],
+            [{c["id"] for c in p["campaigns"]} for p in preds],
+            bundle.taxonomy.campaign_ids,
+        )
+    result = {
+        "target": args.target,
+        "data": args.data,
+        "bundle": f"{bundle.name} {bundle.version}",
+        **result,
+        "seconds": round(time.time() - t0, 2),
+    }
     print_json(result)
     return 0

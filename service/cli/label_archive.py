@@ -17,8 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", help="JSONL(.gz), CSV(.gz) or Parquet file, a folder or a glob")
     p.add_argument("-o", "--output", required=True, help="output folder of parts (created)")
     p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local worker processes (default) or Ray Data")
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local worker processes (default) or Ray Data",
+    )
     p.add_argument("--workers", type=int, help="worker processes / Ray actors (default: all cores)")
     p.add_argument("--format", choices=("parquet", "jsonl"), default="parquet", help="part format")
     p.add_argument("--summaries", action="store_true", help="add each article's extractive summary")
@@ -49,12 +53,23 @@ def run(args: argparse.Namespace) -> int:
     if args.shard_size < 1 or (args.workers is not None and args.workers < 1):
         raise UserError("--shard-size and --workers must be at least 1")
     workers = args.workers or default_workers()
-    columns = Columns(id=args.id_column, text=args.text_column, title=args.title_column,
-                      date=(args.date_column,) if args.date_column else ("date", "published"))
+    columns = Columns(
+        id=args.id_column,
+        text=args.text_column,
+        title=args.title_column,
+        date=(args.date_column,) if args.date_column else ("date", "published"),
+    )
     config = JobConfig(
-        input=args.input, output=Path(args.output), bundle_dir=bundle_dir.resolve(),
-        engine=args.engine, workers=workers, format=args.format, summaries=args.summaries,
-        columns=columns, shard_size=args.shard_size, ray_address=args.ray_address,
+        input=args.input,
+        output=Path(args.output),
+        bundle_dir=bundle_dir.resolve(),
+        engine=args.engine,
+        workers=workers,
+        format=args.format,
+        summaries=args.summaries,
+        columns=columns,
+        shard_size=args.shard_size,
+        ray_address=args.ray_address,
         ray_init={"num_cpus": workers} if not args.ray_address else {},
         rows_per_file=args.rows_per_file,
     )
@@ -65,16 +80,19 @@ def run(args: argparse.Namespace) -> int:
         bar = progress(total=rows, desc="label-archive")
 
     try:
-        summary = run_job(config, on_progress=lambda n: bar.update(n) if bar else None,
-                          on_start=start)
+        summary = run_job(
+            config, on_progress=lambda n: bar.update(n) if bar else None, on_start=start
+        )
     except (InputError, ArchiveError, BundleError) as exc:
         raise UserError(str(exc)) from None
     finally:
         if bar is not None:
             bar.close()
     where = f" (reasons in {Path(args.output) / '_errors.jsonl'})" if summary.failed else ""
-    print(f"tinbai label-archive: {summary.rows} rows, {summary.ok} ok, {summary.failed} failed"
-          f"{where}; {summary.parts} parts in {args.output}"
-          + (f", {summary.done_before} done by an earlier run" if summary.done_before else ""),
-          file=sys.stderr)
+    print(
+        f"tinbai label-archive: {summary.rows} rows, {summary.ok} ok, {summary.failed} failed"
+        f"{where}; {summary.parts} parts in {args.output}"
+        + (f", {summary.done_before} done by an earlier run" if summary.done_before else ""),
+        file=sys.stderr,
+    )
     return 0 if summary.failed == 0 else 1

@@ -11,8 +11,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="articles per campaign and topic over time (CSV, PNG chart)")
     p.add_argument("archive", help="a label-archive output folder")
-    p.add_argument("--by", choices=("month", "week"), default="month",
-                   help="period (default: month)")
+    p.add_argument(
+        "--by", choices=("month", "week"), default="month", help="period (default: month)"
+    )
     p.add_argument("--plot", help="also draw the chart to this PNG file")
     p.add_argument("-o", "--output", default="-", help="CSV table file (default: stdout)")
     p.set_defaults(run=run)
@@ -27,8 +28,11 @@ def run(args: argparse.Namespace) -> int:
     except ReportError as exc:
         raise UserError(str(exc)) from None
     if not cov.complete:
-        print(f"tinbai report: warning: {args.archive} is not finished; figures are partial "
-              "(re-run label-archive to complete it)", file=sys.stderr)
+        print(
+            f"tinbai report: warning: {args.archive} is not finished; figures are partial "
+            "(re-run label-archive to complete it)",
+            file=sys.stderr,
+        )
     with open_output(args.output) as fh:
         write_csv(cov, fh)
     if args.plot:
