@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -110,3 +110,24 @@ def print_json(obj: Any, stream: IO[str] | None = None) -> None:
 
 def summary_line(command: str, total: int, failed: int) -> None:
     print(f"tinbai {command}: {total} lines, {total - failed} ok, {failed} failed", file=sys.stderr)
+
+
+def map_jsonl(
+    command: str,
+    input_path: str,
+    output_path: str,
+    batch_size: int,
+    process: Callable[[list[Any]], list[dict[str, Any]]],
+) -> int:
+    """The JSONL contract of ``tinbai tag`` / ``tinbai summarize``: read in batches, write one
+    output line per input line in order, count failures; exit status 0 only if none failed."""
+    total = failed = 0
+    with open_output(output_path) as out, progress(desc=command) as bar:
+        for batch in batched(read_jsonl(input_path), batch_size):
+            rows = process(batch)
+            write_jsonl(out, rows)
+            total += len(rows)
+            failed += sum("error" in r for r in rows)
+            bar.update(len(rows))
+    summary_line(command, total, failed)
+    return 0 if failed == 0 else 1

@@ -10,16 +10,7 @@ import argparse
 
 from model.predict import summarize_records
 from model.summarize import Budget
-from service.cli.common import (
-    UserError,
-    batched,
-    get_bundle,
-    open_output,
-    progress,
-    read_jsonl,
-    summary_line,
-    write_jsonl,
-)
+from service.cli.common import UserError, get_bundle, map_jsonl
 
 
 def add_budget_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,13 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     budget = budget_from_args(args)
     bundle = get_bundle(args.model)
-    total = failed = 0
-    with open_output(args.output) as out, progress(desc="summarize") as bar:
-        for batch in batched(read_jsonl(args.input), args.batch_size):
-            rows = summarize_records(bundle, batch, budget)
-            write_jsonl(out, rows)
-            total += len(rows)
-            failed += sum("error" in r for r in rows)
-            bar.update(len(rows))
-    summary_line("summarize", total, failed)
-    return 0 if failed == 0 else 1
+    return map_jsonl(
+        "summarize",
+        args.input,
+        args.output,
+        args.batch_size,
+        lambda batch: summarize_records(bundle, batch, budget),
+    )

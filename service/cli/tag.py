@@ -5,15 +5,7 @@ from __future__ import annotations
 import argparse
 
 from model.predict import tag_records
-from service.cli.common import (
-    batched,
-    get_bundle,
-    open_output,
-    progress,
-    read_jsonl,
-    summary_line,
-    write_jsonl,
-)
+from service.cli.common import get_bundle, map_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,13 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     bundle = get_bundle(args.model)
-    total = failed = 0
-    with open_output(args.output) as out, progress(desc="tag") as bar:
-        for batch in batched(read_jsonl(args.input), args.batch_size):
-            rows = tag_records(bundle, batch, ranking=args.ranking)
-            write_jsonl(out, rows)
-            total += len(rows)
-            failed += sum("error" in r for r in rows)
-            bar.update(len(rows))
-    summary_line("tag", total, failed)
-    return 0 if failed == 0 else 1
+    return map_jsonl(
+        "tag",
+        args.input,
+        args.output,
+        args.batch_size,
+        lambda batch: tag_records(bundle, batch, ranking=args.ranking),
+    )
