@@ -53,8 +53,13 @@ def parse_article(
     text_field: str = "text",
     title_field: str = "title",
     max_chars: int | None = None,
+    allow_title_only: bool = False,
 ) -> Article:
-    """Check one record and return it as an :class:`Article`, or raise :class:`ArticleError`."""
+    """Check one record and return it as an :class:`Article`, or raise :class:`ArticleError`.
+
+    With ``allow_title_only`` an empty ``text`` is accepted when the title is not empty: wire
+    items and ~1% of VNTC carry the whole story in the headline, and tagging can still read
+    it (a summary cannot, so summaries never allow it)."""
     if not isinstance(record, Mapping):
         raise ArticleError(None, f"expected a JSON object, got {type(record).__name__}")
     article_id = _optional_id(record, id_field)
@@ -63,11 +68,11 @@ def parse_article(
     text = record[text_field]
     if not isinstance(text, str):
         raise ArticleError(text_field, f"must be a string, got {type(text).__name__}")
-    if not text.strip():
-        raise ArticleError(text_field, "is empty or only whitespace")
-    if max_chars is not None and len(text) > max_chars:
-        raise ArticleError(text_field, f"is {len(text)} characters, over the limit of {max_chars}")
     title = record.get(title_field)
     if title is not None and not isinstance(title, str):
         raise ArticleError(title_field, f"must be a string, got {type(title).__name__}")
+    if not text.strip() and not (allow_title_only and title and title.strip()):
+        raise ArticleError(text_field, "is empty or only whitespace")
+    if max_chars is not None and len(text) > max_chars:
+        raise ArticleError(text_field, f"is {len(text)} characters, over the limit of {max_chars}")
     return Article(id=article_id, text=text, title=title or None)

@@ -56,7 +56,7 @@ def tag_records(
 ) -> list[dict[str, Any]]:
     """One output dict per record, in order: ``{"id", "topic", "campaigns"}`` or
     ``{"id", "error"}``."""
-    articles, docs, errors = prepare_articles(records)
+    articles, docs, errors = prepare_articles(records, allow_title_only=True)
     ok = [i for i, d in enumerate(docs) if d is not None]
     results = bundle.tag([docs[i] for i in ok]) if ok else []  # type: ignore[misc]
     by_index = dict(zip(ok, results, strict=True))

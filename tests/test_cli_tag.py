@@ -56,6 +56,22 @@ def test_tag_good_and_bad_lines(
     assert rows[7]["id"] == "7" and rows[7]["topic"]["label"] == "suc-khoe"
 
 
+def test_headline_only_rows_are_tagged_from_the_title(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inp = tmp_path / "in.jsonl"
+    rows_in = [
+        {"id": "h", "title": "Cầu thủ ghi bàn thắng trong trận đấu bóng đá", "text": ""},
+        {"id": "n", "title": "   ", "text": ""},
+    ]
+    inp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows_in), "utf-8")
+    out = tmp_path / "out.jsonl"
+    _run(["tag", str(inp), "-o", str(out), "--model", str(tiny_bundle)], capsys)
+    rows = _lines(out)
+    assert rows[0]["topic"]["label"] == "the-thao"
+    assert rows[1] == {"id": "n", "error": "field 'text': is empty or only whitespace"}
+
+
 def test_tag_reads_gzip_and_invalid_utf8(
     tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

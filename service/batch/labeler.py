@@ -59,7 +59,11 @@ class ShardLabeler:
     def label_records(self, index: int, path: str, start: int, records: list[Any]) -> ShardResult:
         cols = self.columns
         articles, docs, messages = prepare_articles(
-            records, id_field=cols.id, text_field=cols.text, title_field=cols.title
+            records,
+            id_field=cols.id,
+            text_field=cols.text,
+            title_field=cols.title,
+            allow_title_only=True,  # a headline-only row is still tagged; its summary is empty
         )
         for i, art in enumerate(articles):  # an archive row must say which article it is
             if art is not None and (art.id is None or not art.id.strip()):
