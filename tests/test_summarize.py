@@ -226,3 +226,54 @@ def test_exported_trees_predict_like_scikit_learn(tmp_path: Path) -> None:
     loaded = load_model(tmp_path / "ranker.npz")
     assert isinstance(loaded, TreeEnsemble)
     np.testing.assert_allclose(loaded.score(x[:7]), model.predict(x[:7]), atol=1e-9)
+
+
+@register_scorer("test-fixed.v1")
+def _fixed(config: dict, directory: Path | None):  # scores as given in the config
+    return lambda doc: np.array(config["fixed_scores"], dtype=float)
+
+
+def test_length_aware_selection_weighs_sentence_length() -> None:
+    doc = prepare(
+        "Bão số 3 đổ bộ vào Quảng Ninh. "
+        "Theo trung tâm dự báo khí tượng thủy văn quốc gia, trong những ngày tới nhiều tỉnh "
+        "thành phía bắc sẽ còn có mưa rất to kéo dài và nguy cơ lũ quét sạt lở đất. "
+        "Hà Nội có mưa lớn. "
+        "Nhiều chuyến bay bị hủy."
+    )
+    scores = [0.6, 0.5, 0.48, 0.3]
+    plain = _summarizer("test-fixed.v1", fixed_scores=scores)
+    assert [s.index for s in plain.summarize(doc, Budget(sentences=2)).sentences] == [0, 1]
+    aware = _summarizer("test-fixed.v1", fixed_scores=scores, length_target=6, length_candidates=4)
+    picked = [s.index for s in aware.summarize(doc, Budget(sentences=2)).sentences]
+    # Against a short reference the long, middling sentence dilutes precision more than the
+    # short one of about the same score.
+    assert picked == [0, 2]
+    assert len(aware.summarize(doc, Budget(sentences=4)).sentences) == 4  # never fewer than k
+    # Other budgets keep plain best-first selection.
+    assert [s.index for s in aware.summarize(doc, Budget(ratio=0.5)).sentences] == [0, 1]
+
+
+def test_overlap_discount_avoids_repeating_sentences() -> None:
+    doc = prepare(
+        "Bão số 3 đổ bộ vào Quảng Ninh chiều nay. "
+        "Chiều nay bão số 3 đổ bộ vào Quảng Ninh. "
+        "Hà Nội có mưa rất lớn."
+    )
+    config = {"fixed_scores": [0.8, 0.8, 0.6], "length_target": 15, "length_candidates": 3}
+    without = _summarizer("test-fixed.v1", **config)
+    assert [s.index for s in without.summarize(doc, Budget(sentences=2)).sentences] == [0, 1]
+    discounted = _summarizer("test-fixed.v1", **config, overlap_discount=1.0)
+    assert [s.index for s in discounted.summarize(doc, Budget(sentences=2)).sentences] == [0, 2]
+
+
+def test_length_aware_selection_keeps_an_anchored_lead() -> None:
+    doc = prepare(
+        "Một đoạn mở đầu rất dài nói về rất nhiều chuyện khác nhau của thành phố năm nay.\n\n"
+        "Bão số 3 đổ bộ. Hà Nội có mưa lớn. Nhiều chuyến bay bị hủy."
+    )
+    config = {"fixed_scores": [0.1, 0.6, 0.6, 0.6], "length_target": 6}
+    free = _summarizer("test-fixed.v1", **config)
+    assert 0 not in [s.index for s in free.summarize(doc, Budget(sentences=2)).sentences]
+    anchored = _summarizer("test-fixed.v1", **config, anchor_lead_paragraph=True)
+    assert [s.index for s in anchored.summarize(doc, Budget(sentences=2)).sentences][0] == 0

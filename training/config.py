@@ -67,6 +67,10 @@ class SummarizerTrainConfig(BaseModel):
     tune_skip: int = Field(2_000, ge=0)
     tune_articles: int = Field(1_000, ge=0)
     max_trigram_overlap_grid: list[float] = Field(default_factory=lambda: [1.0, 0.6, 0.4, 0.2])
+    # expected-F1 subset selection: reference lengths (syllables) to try; empty = top-k only
+    length_target_grid: list[float] = Field(default_factory=lambda: [20.0, 25.0, 30.0])
+    length_candidates: int = Field(10, ge=1)  # subsets are drawn from this many best sentences
+    overlap_discount: float = Field(1.0, ge=0)  # repeated syllables between chosen sentences
     report_articles: int = Field(2_000, ge=0)
     summary_sentences: int = Field(3, ge=1)
     anchor_lead_paragraph: bool = True  # keep a short opening paragraph's first sentence

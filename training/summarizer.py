@@ -14,8 +14,11 @@ Recipe (``configs/default.yaml``, section ``summarizer``):
    true precision scores far higher ROUGE F1 than the true oracle labels' marginal, and the
    fitted precision ranked better on val than classifiers of the oracle labels.
 4. Model (``model``): gradient-boosted regression trees (exported to plain arrays), or a small
-   MLP / linear model. Then the redundancy threshold is chosen on ``tune`` val rows (disjoint
-   from the reported ones) and ROUGE on val rows ``[0, report_articles)`` goes to bundle.json.
+   MLP / linear model. Then the redundancy threshold and the length-aware selection's
+   reference length (:func:`model.summarize.base.select_length_aware`: the subset of the
+   ``length_candidates`` best sentences with the highest expected F1; off when no target beats
+   plain top-k) are chosen on ``tune`` val rows (disjoint from the reported ones) and ROUGE on
+   val rows ``[0, report_articles)`` goes to bundle.json.
 """
 
 from __future__ import annotations
@@ -335,6 +338,27 @@ def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Pat
                 best = (r1, overlap)
         log.info("summariser: tuning R1 by max trigram overlap %s", tuning)
     config["max_trigram_overlap"] = best[1]
+    length_tuning: dict[str, float] = {}
+    if cfg.tune_articles and cfg.length_target_grid:
+        best_len = (best[0], 0.0)  # 0: plain top-k, as tuned above
+        length_config = {
+            "length_candidates": cfg.length_candidates,
+            "overlap_discount": cfg.overlap_discount,
+        }
+        for target in cfg.length_target_grid:
+            candidate = Summarizer(
+                cfg.component,
+                ranker,
+                {**config, **length_config, "length_target": target},
+            )
+            r1 = quick_rouge(candidate, tune, budget)["rouge1"]
+            length_tuning[str(target)] = round(r1, 3)
+            if r1 > best_len[0]:
+                best_len = (r1, target)
+        log.info("summariser: tuning R1 by length target %s", length_tuning)
+        if best_len[1]:
+            config["length_target"] = best_len[1]
+            config.update(length_config)
     summarizer = Summarizer(cfg.component, ranker, config)
     summarizer.save(out_dir)
     ranker.save(out_dir)
@@ -346,6 +370,8 @@ def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Pat
         "tuning_val_rows": [cfg.tune_skip, cfg.tune_skip + cfg.tune_articles],
         "tuning_rouge1_by_max_trigram_overlap": tuning,
         "max_trigram_overlap": best[1],
+        "tuning_rouge1_by_length_target": length_tuning,
+        "length_target": config.get("length_target", 0.0),
     }
     if cfg.report_articles:
         report = load_examples(val_path, cfg.report_articles, oracle_sentences=cfg.oracle_sentences)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain, combinations
 from pathlib import Path
 from typing import Any
 
@@ -112,13 +115,27 @@ class Summarizer:
             return Summary(())
         scores = np.asarray(self.scorer(doc), dtype=np.float64)
         order = sorted(range(len(doc.sentences)), key=lambda i: (-scores[i], i))
-        if self.config.get("anchor_lead_paragraph") and has_lead_paragraph(doc):
+        anchored = bool(self.config.get("anchor_lead_paragraph")) and has_lead_paragraph(doc)
+        if anchored:
             order.remove(0)
             order.insert(0, 0)
         max_overlap = float(self.config.get("max_trigram_overlap", 1.0))
         if max_overlap < 1.0:
             order = drop_redundant(doc, order, max_overlap)
-        chosen = select(doc, order, budget)
+        target = self.config.get("length_target")
+        if target and budget.max_chars is None and budget.ratio is None:
+            chosen = select_length_aware(
+                doc,
+                order,
+                scores,
+                budget.sentences or 3,
+                float(target),
+                int(self.config.get("length_candidates", 8)),
+                float(self.config.get("overlap_discount", 0.0)),
+                keep_first=anchored,
+            )
+        else:
+            chosen = select(doc, order, budget)
         return Summary(
             tuple(
                 SummarySentence(i, doc.sentences[i].text, float(scores[i])) for i in sorted(chosen)
@@ -181,6 +198,63 @@ def select(doc: Document, order: list[int], budget: Budget) -> list[int]:
     else:
         k = budget.sentences or 3
     return order[: min(k, n)]
+
+
+_SYLLABLE = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=16)
+def _subsets(n: int, k: int) -> np.ndarray:
+    return np.array(list(combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
+
+
+def select_length_aware(
+    doc: Document,
+    order: list[int],
+    scores: np.ndarray,
+    k: int,
+    target: float,
+    candidates: int,
+    discount: float = 0.0,
+    keep_first: bool = False,
+) -> list[int]:
+    """Pick the ``k`` of the ``candidates`` best-ranked sentences that maximise the expected
+    ROUGE-1 F1 against a reference of about ``target`` syllables, reading each score as the
+    sentence's expected precision (the ``ranker.v1`` target): expected matches
+    ``m = Σ pᵢ·Lᵢ``, less ``discount`` × each pair's shared syllables (clipped counts) times
+    their mean precision — a syllable the sapo holds once is matched once, however many
+    chosen sentences repeat it — then precision ``m / ΣLᵢ`` and recall ``min(m / target,
+    1)``. Top-k by score ignores length: three sentences are usually twice as long as the sapo,
+    so recall saturates and F1 follows the length-weighted precision, which a long middling
+    sentence drags down far more than a short one; and it prefers sentences that repeat
+    the others least. ``keep_first``: every subset holds ``order[0]`` (an anchored lead)."""
+    k = min(k, len(order))
+    pool = np.array(order[: max(candidates, k)], dtype=np.intp)
+    if len(pool) <= k:
+        return [int(i) for i in pool]
+    tokens = [_SYLLABLE.findall(doc.sentences[i].text.lower()) for i in pool]
+    lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)
+    precision = np.clip(scores[pool], 0.0, 1.0)
+    subsets = _subsets(len(pool), k)
+    if keep_first:
+        subsets = subsets[subsets[:, 0] == 0]
+    matched = (precision * lengths)[subsets].sum(axis=1)
+    if discount > 0 and k > 1:
+        hashes = np.fromiter(map(hash, chain.from_iterable(tokens)), np.int64)
+        words, ids = np.unique(hashes, return_inverse=True)
+        rows = np.repeat(np.arange(len(pool)), [len(t) for t in tokens])
+        width = max(len(words), 1)
+        counts = np.bincount(rows * width + ids, minlength=len(pool) * width).reshape(-1, width)
+        shared = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
+        pair_cost = shared * (precision[:, None] + precision[None, :]) / 2
+        for a, b in combinations(range(k), 2):
+            matched -= discount * pair_cost[subsets[:, a], subsets[:, b]]
+    total = lengths[subsets].sum(axis=1)
+    p = matched / total
+    r = np.minimum(matched / target, 1.0)
+    f1 = 2 * p * r / np.maximum(p + r, 1e-12)
+    best = subsets[int(np.argmax(f1))]  # ties: the earliest subset, i.e. the better-ranked
+    return [int(i) for i in pool[best]]
 
 
 def load_summarizer(directory: Path) -> Summarizer:
