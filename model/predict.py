@@ -6,6 +6,7 @@ fails the same way everywhere, as ``{"id", "error"}``, and never stops the rows 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,21 @@ from model.text import Document, prepare
 
 class RecordError(Exception):
     """A row that could not even be read (bad JSON, bad encoding); carries the message."""
+
+
+def decode_json_line(raw: bytes, lineno: int) -> Any:
+    """One JSONL line → object, or a :class:`RecordError` worded the same for every reader
+    (the CLI, archive jobs). Blank lines are errors too: output line *n* answers input *n*."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+    if not line.strip():
+        return RecordError(f"line {lineno}: empty line, expected a JSON object")
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RecordError(f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
 
 
 def error_row(record: Any, message: str) -> dict[str, Any]:

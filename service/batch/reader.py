@@ -13,7 +13,6 @@ import csv
 import glob
 import gzip
 import io
-import json
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from model.predict import RecordError
+from model.predict import RecordError, decode_json_line
 
 # file kind by name ending; the longest ending wins (".jsonl.gz" before ".gz").
 SUFFIXES: dict[str, str] = {
@@ -158,20 +157,6 @@ def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None =
         else:  # compressed: decompress from the start, skipping lines unparsed
             lines = islice(fh, start, stop)
         return [decode_json_line(raw, start + i + 1) for i, raw in enumerate(lines)]
-
-
-def decode_json_line(raw: bytes, lineno: int) -> Any:
-    """One JSONL line → object, or a RecordError worded as ``tinbai tag`` words it."""
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return RecordError(f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
-    if not line.strip():
-        return RecordError(f"line {lineno}: empty line, expected a JSON object")
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError as exc:
-        return RecordError(f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
 
 
 def _csv_row(row: dict[str | None, Any], number: int) -> Any:

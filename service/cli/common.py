@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from model.bundle import Bundle, BundleError, load_bundle
 from model.paths import DEFAULT_BUNDLE_DIR
-from model.predict import RecordError
+from model.predict import decode_json_line
 
 
 class UserError(Exception):
@@ -34,20 +34,7 @@ def read_jsonl(path: str) -> Iterator[Any]:
     output line *n* always answers input line *n*."""
     with open_text(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield RecordError(
-                    f"line {lineno}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
-                )
-                continue
-            if not line.strip():
-                yield RecordError(f"line {lineno}: empty line, expected a JSON object")
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RecordError(f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
+            yield decode_json_line(raw, lineno)
 
 
 @contextmanager
