@@ -16,6 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from service.api.examples import EXAMPLE_ARTICLE
 
 
+def _not_blank(text: str) -> str:
+    """Same words as the CLI's ``field 'text': is empty or only whitespace``."""
+    if not text.strip():
+        raise ValueError("is empty or only whitespace")
+    return text
+
+
 def _id_to_str(value: Any) -> Any:
     # The CLI accepts integer ids and echoes them as strings; so does the API.
     if isinstance(value, int) and not isinstance(value, bool):
@@ -34,12 +41,7 @@ class ArticleIn(BaseModel):
 
     _id = field_validator("id", mode="before")(_id_to_str)
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("is empty or only whitespace")
-        return text
+    _text = field_validator("text")(_not_blank)
 
 
 class SummarizeIn(ArticleIn):
@@ -231,12 +233,7 @@ class FeedbackIn(BaseModel):
 
     _id = field_validator("article_id", mode="before")(_id_to_str)
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("is empty or only whitespace")
-        return text
+    _text = field_validator("text")(_not_blank)
 
 
 class FeedbackOut(BaseModel):
