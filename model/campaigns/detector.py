@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,9 +162,6 @@ class CampaignDetector:
             if score >= self.thresholds.get(cid, self.default_threshold):
                 out.append(CampaignPrediction(cid, score, evidence_sentences(doc, hits[cid])))
         return tuple(sorted(out, key=lambda c: -c.score))
-
-    def detect_many(self, docs: Sequence[Document]) -> list[tuple[CampaignPrediction, ...]]:
-        return [self.detect(d) for d in docs]
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -39,12 +39,6 @@ class Document:
     def text(self) -> str:
         return " ".join(s.text for s in self.sentences)
 
-    @property
-    def full_text(self) -> str:
-        """Title and body, one sentence a line (what bag-of-words models read)."""
-        body = "\n".join(s.text for s in self.sentences)
-        return f"{self.title}\n{body}" if self.title else body
-
     def with_segmentation(self) -> Document:
         """Return a copy with word-segmented title and sentences (idempotent)."""
         if self.segmented_sentences is not None:
