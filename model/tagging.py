@@ -32,7 +32,8 @@ class CampaignPrediction:
 @dataclass(frozen=True)
 class TagResult:
     topic: TopicPrediction
-    campaigns: tuple[CampaignPrediction, ...]  # reported campaigns only, best first
+    campaigns: tuple[CampaignPrediction, ...]  # campaigns that are a theme, best first
+    mentions: tuple[CampaignPrediction, ...] = ()  # named, but not a theme, best first
 
     def to_dict(self, *, ranking: bool = False) -> dict[str, Any]:
         """The stable output shape of ``tinbai tag`` (and, with ``ranking``, of the API)."""
@@ -43,11 +44,13 @@ class TagResult:
             ]
         return {
             "topic": topic,
-            "campaigns": [
-                {"id": c.id, "score": round(c.score, 4), "evidence": list(c.evidence)}
-                for c in self.campaigns
-            ],
+            "campaigns": [_campaign_dict(c) for c in self.campaigns],
+            "mentions": [_campaign_dict(c) for c in self.mentions],
         }
+
+
+def _campaign_dict(c: CampaignPrediction) -> dict[str, Any]:
+    return {"id": c.id, "score": round(c.score, 4), "evidence": list(c.evidence)}
 
 
 class Tagger(Protocol):

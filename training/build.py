@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from model.bundle import BundleManifest, write_manifest
+from model.classical.tagger import ClassicalTagger
 from model.classical.topic import TopicClassifier
 from model.taxonomy import load_taxonomy
-from model.text import prepare
+from model.text import Document, prepare
 from training.campaigns import join_texts, read_label_files, train_campaign_detector
 from training.config import TrainConfig, resolve_data, resolve_repo
 from training.data import fingerprint_files, read_rows
@@ -70,12 +71,16 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
 
     label_paths = [resolve_repo(p) for p in config.campaigns.labels]
     articles = join_texts(read_label_files(label_paths))
-    detector, report = train_campaign_detector(config.campaigns, articles, taxonomy, config.seed)
+    detector, report = train_campaign_detector(
+        config.campaigns, articles, taxonomy, config.seed, topic_probability_fn(topics)
+    )
     detector.save(tmp)
     metrics["campaigns_train_cv"] = report
     gold_path = resolve_data(config.campaigns.dev)
     if gold_path.exists():
-        metrics["campaigns_dev"] = evaluate_campaign_detector(detector, gold_path)
+        metrics["campaigns_dev"] = evaluate_campaign_detector(
+            ClassicalTagger(topics, detector), gold_path
+        )
         log.info("campaigns dev: micro-F1 %.4f", metrics["campaigns_dev"]["micro_f1"])
 
     components = {"topics": topics.version, "campaigns": detector.version}
@@ -116,10 +121,19 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     return out
 
 
-def evaluate_campaign_detector(detector, path: Path) -> dict:
-    gold, pred = [], []
-    for row in read_rows(path):
-        doc = prepare(row["text"], row.get("title"))
-        gold.append(set(row["campaigns"]))
-        pred.append({c.id for c in detector.detect(doc)})
-    return campaign_metrics(gold, pred, detector.taxonomy.campaign_ids)
+def topic_probability_fn(topics: TopicClassifier):
+    """Topic probabilities by id, as the tagger hands them to the campaign detector."""
+
+    def probs(docs: list[Document]) -> list[dict[str, float]]:
+        return [dict(zip(topics.labels, p.tolist(), strict=True)) for p in topics.predict_docs(docs)]
+
+    return probs
+
+
+def evaluate_campaign_detector(tagger: ClassicalTagger, path: Path) -> dict:
+    """dev_gold through the tagger, as ``tinbai evaluate campaigns`` runs it (evaluation only)."""
+    rows = list(read_rows(path))
+    results = tagger.tag([prepare(r["text"], r.get("title")) for r in rows])
+    gold = [set(r["campaigns"]) for r in rows]
+    pred = [{c.id for c in res.campaigns} for res in results]
+    return campaign_metrics(gold, pred, tagger.campaigns.taxonomy.campaign_ids)

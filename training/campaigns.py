@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from model.campaigns import CampaignDetector, ThemeModel
-from model.campaigns.detector import FEATURES, theme_features
+from model.campaigns.features import LEXICAL, PRIOR, FeatureSpec, assemble, context_text
+from model.campaigns.lexical import LexicalModel, hash_texts
 from model.campaigns.matcher import CueMatcher
 from model.taxonomy import Taxonomy
 from model.text import Document, prepare
@@ -89,77 +91,309 @@ def join_texts(rows: list[dict]) -> list[LabelledArticle]:
     return out
 
 
-def candidate_matrix(articles: list[LabelledArticle], taxonomy: Taxonomy):
-    """One row per (article, campaign with a cue hit); also counts gold tags with no cue."""
+@dataclass
+class Candidates:
+    """One row per (labelled article, campaign whose cues occur in it): the training table of
+    the theme model. ``static`` holds the features that need no fitted model (the lexical and
+    prior columns are filled per fold); ``uncovered`` counts gold tags with no cue hit, which
+    no theme model can find (they count as misses in every metric)."""
+
+    spec: FeatureSpec
+    static: np.ndarray
+    contexts: list[str]
+    cids: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    uncovered: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def column(self, name: str) -> int:
+        return self.spec.names.index(name)
+
+
+TopicProbs = Callable[[list[Document]], list[dict[str, float]]]
+
+
+def build_candidates(
+    articles: list[LabelledArticle],
+    taxonomy: Taxonomy,
+    spec: FeatureSpec,
+    topic_probs: TopicProbs | None = None,
+) -> Candidates:
     matcher = CueMatcher(taxonomy)
-    feats, ys, groups, cids = [], [], [], []
-    uncovered = 0
-    for i, art in enumerate(articles):
+    probs = topic_probs([a.doc for a in articles]) if topic_probs else [None] * len(articles)
+    rows, contexts, ys, groups, cids = [], [], [], [], []
+    uncovered: dict[str, int] = {}
+    for i, (art, tp) in enumerate(zip(articles, probs, strict=True)):
         hits = matcher.match(art.doc)
-        uncovered += len(art.campaigns - set(hits))
+        for cid in art.campaigns - set(hits):
+            uncovered[cid] = uncovered.get(cid, 0) + 1
         for cid, h in hits.items():
-            feats.append(theme_features(art.doc, h, hits))
+            rows.append(assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0, 0), prior=0))
+            contexts.append(context_text(art.doc, h))
             ys.append(int(cid in art.campaigns))
             groups.append(i)
             cids.append(cid)
-    x = np.stack(feats) if feats else np.zeros((0, len(FEATURES)))
-    return x, np.array(ys), np.array(groups), cids, uncovered
+    k = len(spec.names)
+    return Candidates(
+        spec,
+        np.stack(rows) if rows else np.zeros((0, k)),
+        contexts,
+        np.array(cids, dtype=object),
+        np.array(ys, dtype=int),
+        np.array(groups, dtype=int),
+        uncovered,
+    )
 
 
-def fit_theme_model(x: np.ndarray, y: np.ndarray, c: float, seed: int) -> ThemeModel:
+def _fit_lexical(x, y: np.ndarray, c: float, seed: int) -> LexicalModel | None:
+    if len(set(y.tolist())) < 2:
+        return None
+    clf = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=seed)
+    clf.fit(x, y)
+    return LexicalModel.from_dense(clf.coef_[0], float(clf.intercept_[0]))
+
+
+@dataclass
+class LexicalFit:
+    shared: LexicalModel | None
+    per_campaign: dict[str, LexicalModel]
+    priors: dict[str, float]
+    default_prior: float
+
+
+def fit_lexical(cands: Candidates, idx: np.ndarray, x_all, cfg: CampaignTrainConfig, seed: int) -> LexicalFit:
+    """The shared and per-campaign lexical models and the campaign priors, from rows ``idx``."""
+    y = cands.y[idx]
+    rate = (y.sum() + 1) / (len(y) + 2)
+    default_prior = float(np.log(rate / (1 - rate)))
+    priors, per = {}, {}
+    for cid in sorted(set(cands.cids[idx].tolist())):
+        m = cands.cids[idx] == cid
+        pos, n = int(y[m].sum()), int(m.sum())
+        k = cfg.prior_strength
+        p = (pos + k * rate) / (n + k)
+        priors[cid] = float(np.log(p / (1 - p)))
+        if pos >= cfg.min_labels_for_lexical and n - pos >= cfg.min_labels_for_lexical:
+            model = _fit_lexical(x_all[idx[m]], y[m], cfg.lexical_c, seed)
+            if model is not None:
+                per[cid] = model
+    shared = _fit_lexical(x_all[idx], y, cfg.lexical_c, seed)
+    return LexicalFit(shared, per, priors, default_prior)
+
+
+def _lexical_columns(fit: LexicalFit, cands: Candidates, rows: np.ndarray, x_all) -> np.ndarray:
+    out = np.zeros((len(rows), 4))
+    x = x_all[rows]
+    if fit.shared is not None:
+        out[:, 0] = fit.shared.logits(x)
+    for j, r in enumerate(rows):
+        cid = cands.cids[r]
+        model = fit.per_campaign.get(cid)
+        if model is not None:
+            out[j, 1] = model.logits(x[j])[0]
+            out[j, 2] = 1.0
+        out[j, 3] = fit.priors.get(cid, fit.default_prior)
+    return out
+
+
+def _with_fitted_columns(cands: Candidates, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    x = cands.static[rows].copy()
+    names = cands.spec.names
+    if "lexical" in cands.spec.groups:
+        for j, name in enumerate(LEXICAL):
+            x[:, names.index(name)] = cols[:, j]
+    if "prior" in cands.spec.groups:
+        x[:, names.index(PRIOR[0])] = cols[:, 3]
+    return x
+
+
+def fit_theme_model(
+    cands: Candidates, idx: np.ndarray, x_all, cfg: CampaignTrainConfig, seed: int
+) -> ThemeModel:
+    """Stacking: the logistic model is trained on lexical scores and priors that were
+    themselves predicted out of fold, so it learns how far to trust them on unseen articles."""
+    cols = np.zeros((len(idx), 4))
+    groups = cands.groups[idx]
+    folds = min(cfg.cv_folds, len(set(groups.tolist())))
+    stacked = bool({"lexical", "prior"} & set(cands.spec.groups))
+    if stacked:
+        for tr, te in GroupKFold(n_splits=folds).split(idx, groups=groups):
+            inner = fit_lexical(cands, idx[tr], x_all, cfg, seed)
+            cols[te] = _lexical_columns(inner, cands, idx[te], x_all)
+    x = _with_fitted_columns(cands, idx, cols)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=1000, random_state=seed)
-    clf.fit((x - mean) / scale, y)
-    return ThemeModel(clf.coef_[0], float(clf.intercept_[0]), mean, scale)
+    clf = LogisticRegression(C=cfg.c, max_iter=2000, random_state=seed)
+    clf.fit((x - mean) / scale, cands.y[idx])
+    full = fit_lexical(cands, idx, x_all, cfg, seed) if stacked else LexicalFit(None, {}, {}, 0.0)
+    return ThemeModel(
+        cands.spec,
+        clf.coef_[0],
+        float(clf.intercept_[0]),
+        mean,
+        scale,
+        full.shared if "lexical" in cands.spec.groups else None,
+        full.per_campaign if "lexical" in cands.spec.groups else {},
+        full.priors if "prior" in cands.spec.groups else {},
+        full.default_prior if "prior" in cands.spec.groups else 0.0,
+    )
 
 
-def _best_threshold(probs: np.ndarray, y: np.ndarray, extra_fn: int = 0) -> tuple[float, float]:
-    best = (0.5, -1.0)
-    for t in np.arange(0.2, 0.96, 0.025):
+def score_rows(model: ThemeModel, cands: Candidates, rows: np.ndarray, x_all) -> np.ndarray:
+    """Raw theme probabilities of candidate ``rows`` under ``model`` (the inference path's
+    lexical and prior inputs, computed from the stored models)."""
+    fit = LexicalFit(model.shared_lexical, model.campaign_lexical, model.priors, model.default_prior)
+    x = _with_fitted_columns(cands, rows, _lexical_columns(fit, cands, rows, x_all))
+    return model.raw_score(x)
+
+
+def out_of_fold(cands: Candidates, x_all, cfg: CampaignTrainConfig, seed: int) -> np.ndarray:
+    """Cross-validated raw probabilities, grouped by article (no article on both sides)."""
+    oof = np.zeros(len(cands))
+    folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
+    all_rows = np.arange(len(cands))
+    for tr, te in GroupKFold(n_splits=folds).split(all_rows, groups=cands.groups):
+        model = fit_theme_model(cands, tr, x_all, cfg, seed)
+        oof[te] = score_rows(model, cands, te, x_all)
+    return oof
+
+
+def fit_calibration(probs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Isotonic map from raw to calibrated probability, as knots for ``np.interp``."""
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+    iso.fit(probs, y)
+    return np.asarray(iso.X_thresholds_, dtype=np.float64), np.asarray(iso.y_thresholds_, dtype=np.float64)
+
+
+def cross_fitted_calibration(oof: np.ndarray, cands: Candidates, folds: int) -> np.ndarray:
+    """Calibrated out-of-fold scores whose calibration map never saw the row it maps."""
+    out = np.zeros_like(oof)
+    rows = np.arange(len(oof))
+    for tr, te in GroupKFold(n_splits=folds).split(rows, groups=cands.groups):
+        xs, ys = fit_calibration(oof[tr], cands.y[tr])
+        out[te] = np.interp(oof[te], xs, ys)
+    return out
+
+
+def tune_thresholds(
+    probs: np.ndarray,
+    y: np.ndarray,
+    cids: np.ndarray,
+    uncovered: int,
+    campaign_ids: list[str],
+    cfg: CampaignTrainConfig,
+) -> tuple[dict[str, float], float]:
+    """Per-campaign thresholds on held-out scores of the candidates (``uncovered`` gold tags
+    without a cue count as misses), shrunk towards the global one: few labels make
+    per-campaign optima noisy. Shared by every bundle kind's trainer."""
+    global_t = best_threshold(probs, y, cfg.threshold_grid, cfg.threshold_beta, uncovered)
+    thresholds = {}
+    for cid in campaign_ids:
+        mask = cids == cid
+        n = int(y[mask].sum())
+        if n >= cfg.min_positives_for_own_threshold:
+            t = best_threshold(probs[mask], y[mask], cfg.threshold_grid, cfg.threshold_beta)
+            w = n / (n + cfg.threshold_shrinkage)
+            thresholds[cid] = float(round(w * t + (1 - w) * global_t, 3))
+        else:
+            thresholds[cid] = global_t
+    return thresholds, global_t
+
+
+def best_threshold(
+    probs: np.ndarray, y: np.ndarray, grid: list[float], beta: float, extra_fn: int = 0
+) -> float:
+    """The grid threshold with the best F-beta (beta < 1 favours precision)."""
+    best_t, best_f = grid[len(grid) // 2], -1.0
+    b2 = beta * beta
+    for t in grid:
         pred = probs >= t
         tp = int((pred & (y == 1)).sum())
         fp = int((pred & (y == 0)).sum())
         fn = int((~pred & (y == 1)).sum()) + extra_fn
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 > best[1] + 1e-9:
-            best = (float(round(t, 3)), f1)
-    return best
+        f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+        if f > best_f + 1e-9:
+            best_t, best_f = float(t), f
+    return best_t
+
+
+def decisions_report(
+    probs: np.ndarray, cands: Candidates, thresholds: dict[str, float], taxonomy: Taxonomy
+) -> dict:
+    """Micro / per-campaign precision, recall, F1 of thresholded scores (uncovered gold
+    tags count as misses)."""
+    t = np.array([thresholds.get(c, 0.5) for c in cands.cids])
+    pred = probs >= t
+    per = {}
+    tp_all = fp_all = fn_all = 0
+    for cid in taxonomy.campaign_ids:
+        m = cands.cids == cid
+        tp = int((pred[m] & (cands.y[m] == 1)).sum())
+        fp = int((pred[m] & (cands.y[m] == 0)).sum())
+        fn = int((~pred[m] & (cands.y[m] == 1)).sum()) + cands.uncovered.get(cid, 0)
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+        if tp + fp + fn:
+            per[cid] = prf(tp, fp, fn)
+    return {**prf(tp_all, fp_all, fn_all), "per_campaign": per}
+
+
+def prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+
+
+def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:
+    """Reliability table and expected calibration error (equal-width bins)."""
+    edges = np.linspace(0, 1, bins + 1)
+    table, ece = [], 0.0
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        m = (probs >= a) & ((probs < b) if b < 1 else (probs <= b))
+        if not m.any():
+            continue
+        conf, acc = float(probs[m].mean()), float(y[m].mean())
+        ece += m.sum() / len(probs) * abs(conf - acc)
+        table.append({"bin": f"{a:.1f}-{b:.1f}", "n": int(m.sum()), "mean_score": round(conf, 3), "precision": round(acc, 3)})
+    return {"ece": round(float(ece), 4), "table": table}
 
 
 def train_campaign_detector(
-    cfg: CampaignTrainConfig, articles: list[LabelledArticle], taxonomy: Taxonomy, seed: int
+    cfg: CampaignTrainConfig,
+    articles: list[LabelledArticle],
+    taxonomy: Taxonomy,
+    seed: int,
+    topic_probs: TopicProbs | None = None,
 ) -> tuple[CampaignDetector, dict]:
-    x, y, groups, cids, uncovered = candidate_matrix(articles, taxonomy)
-    if len(set(y.tolist())) < 2:
+    """Cross-validate (for thresholds, calibration and honest figures), then fit on all."""
+    spec = FeatureSpec(tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ())
+    cands = build_candidates(articles, taxonomy, spec, topic_probs)
+    if len(set(cands.y.tolist())) < 2:
         raise ValueError("campaign labels need both positive and negative candidates")
-    # Cross-validated probabilities (grouped by article) for honest threshold tuning.
-    oof = np.zeros(len(y))
-    folds = min(cfg.cv_folds, len(set(groups.tolist())))
-    for tr, te in GroupKFold(n_splits=folds).split(x, y, groups):
-        oof[te] = fit_theme_model(x[tr], y[tr], cfg.c, seed).score(x[te])
-    global_t, global_f1 = _best_threshold(oof, y, uncovered)
-    thresholds: dict[str, float] = {}
-    cid_arr = np.array(cids)
-    for cid in taxonomy.campaign_ids:
-        mask = cid_arr == cid
-        if int(y[mask].sum()) >= cfg.min_positives_for_own_threshold:
-            t, _ = _best_threshold(oof[mask], y[mask])
-            # Shrink towards the global threshold: few labels make per-campaign optima noisy.
-            n = int(y[mask].sum())
-            w = n / (n + 10)
-            thresholds[cid] = float(round(w * t + (1 - w) * global_t, 3))
-        else:
-            thresholds[cid] = global_t
-    model = fit_theme_model(x, y, cfg.c, seed)
+    x_all = hash_texts(cands.contexts)
+    oof = out_of_fold(cands, x_all, cfg, seed)
+    folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
+    scores = cross_fitted_calibration(oof, cands, folds) if cfg.calibrate else oof
+    thresholds, global_t = tune_thresholds(
+        scores, cands.y, cands.cids, sum(cands.uncovered.values()), taxonomy.campaign_ids, cfg
+    )
+    model = fit_theme_model(cands, np.arange(len(cands)), x_all, cfg, seed)
+    if cfg.calibrate:
+        model.calibration = fit_calibration(oof, cands.y)
     detector = CampaignDetector(taxonomy, model, thresholds, default_threshold=global_t)
+    cv = decisions_report(scores, cands, thresholds, taxonomy)
     report = {
         "labelled_articles": len(articles),
-        "candidates": int(len(y)),
-        "positive_candidates": int(y.sum()),
-        "gold_tags_without_cue": uncovered,
-        "cv_micro_f1_at_global_threshold": round(global_f1, 4),
+        "candidates": len(cands),
+        "positive_candidates": int(cands.y.sum()),
+        "gold_tags_without_cue": int(sum(cands.uncovered.values())),
         "global_threshold": global_t,
+        "cv": cv,
+        "calibration_raw": reliability(oof, cands.y),
+        "calibration": reliability(scores, cands.y),
     }
     return detector, report

@@ -38,6 +38,19 @@ class CampaignTrainConfig(BaseModel):
     c: float = Field(1.0, gt=0)
     min_positives_for_own_threshold: int = Field(5, ge=1)
     cv_folds: int = Field(5, ge=2)
+    # the theme model's feature groups (model/campaigns/features.py); chosen by CV
+    features: list[Literal["base", "structure", "topics", "lexical", "prior"]] = Field(
+        default_factory=lambda: ["base", "structure", "topics", "lexical", "prior"]
+    )
+    lexical_c: float = Field(4.0, gt=0)  # the lexical models' inverse regularisation
+    min_labels_for_lexical: int = Field(15, ge=2)  # positives and negatives a campaign needs
+    prior_strength: float = Field(10.0, ge=0)  # pseudo-candidates pulling priors to the mean
+    calibrate: bool = True  # isotonic calibration of the theme score (cross-fitted)
+    threshold_grid: list[float] = Field(
+        default_factory=lambda: [round(0.1 + 0.025 * i, 3) for i in range(35)]
+    )
+    threshold_beta: float = Field(1.0, gt=0)  # F-beta the thresholds maximise; < 1: precision
+    threshold_shrinkage: float = Field(10.0, ge=0)  # pseudo-positives pulling to the global one
 
 
 class SummarizerTrainConfig(BaseModel):

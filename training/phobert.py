@@ -57,12 +57,18 @@ from model.taxonomy import Taxonomy, load_taxonomy
 from model.text import prepare
 from training.campaigns import (
     LabelledArticle,
-    _best_threshold,
     join_texts,
     read_label_files,
     train_campaign_detector,
+    tune_thresholds,
 )
-from training.config import ConfigError, TrainConfig, resolve_data, resolve_repo
+from training.config import (
+    CampaignTrainConfig,
+    ConfigError,
+    TrainConfig,
+    resolve_data,
+    resolve_repo,
+)
 from training.data import fingerprint_files, read_rows
 from training.metrics import campaign_metrics, topic_metrics
 
@@ -581,20 +587,25 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
 
     # --- campaigns: theme model (fallback / new campaigns) on the train split, thresholds for
     # the transformer's probabilities on the held-out split of the training labels.
-    theme, _ = train_campaign_detector(config.campaigns, camp_train, taxonomy, config.seed)
     tagger = PhobertTagger(
         TorchRunner(model),
         tokenizer,
         eval_spec,
         topics,
         campaigns,
-        theme,
+        None,
         cfg.aggregate,
         cfg.eval_batch_size,
     )
-    thresholds, report = tune_thresholds(
-        tagger, camp_val, taxonomy, config.campaigns.min_positives_for_own_threshold
+
+    def topic_probs(docs):  # the theme model reads the topic head it will be served with
+        return [dict(zip(topics, p.tolist(), strict=True)) for p in tagger.probabilities(docs)[0]]
+
+    theme, _ = train_campaign_detector(
+        config.campaigns, camp_train, taxonomy, config.seed, topic_probs
     )
+    tagger.detector = theme
+    thresholds, report = tune_phobert_thresholds(tagger, camp_val, taxonomy, config.campaigns)
     detector = CampaignDetector(
         taxonomy, theme.model, thresholds, default_threshold=report["global_threshold"]
     )
@@ -650,12 +661,15 @@ def _known_topics(path: Path, ids: set[str]) -> dict[str, str]:
     return {r["id"]: r["topic"] for r in read_rows(path) if r.get("id") in ids and r.get("topic")}
 
 
-def tune_thresholds(
-    tagger: PhobertTagger, articles: list[LabelledArticle], taxonomy: Taxonomy, min_positives: int
+def tune_phobert_thresholds(
+    tagger: PhobertTagger,
+    articles: list[LabelledArticle],
+    taxonomy: Taxonomy,
+    cfg: CampaignTrainConfig,
 ) -> tuple[dict[str, float], dict]:
     """Per-campaign thresholds on the transformer's probabilities, over the candidates the
-    detector will see (campaigns with a cue hit); gold tags without a cue count as misses.
-    Per-campaign optima are shrunk towards the global one, as for the classical detector."""
+    detector will see (campaigns with a cue hit); the same shrunk tuning as the classical
+    detector (``training.campaigns.tune_thresholds``)."""
     campaigns = taxonomy.campaign_ids
     matcher = CueMatcher(taxonomy)
     if not articles:
@@ -670,25 +684,14 @@ def tune_thresholds(
                 scores.append(float(p[campaigns.index(cid)]))
                 ys.append(int(cid in art.campaigns))
                 cids.append(cid)
-    s, y, c = np.array(scores), np.array(ys), np.array(cids)
-    global_t, global_f1 = _best_threshold(s, y, uncovered) if len(y) else (0.5, 0.0)
-    thresholds = {}
-    for cid in campaigns:
-        mask = c == cid
-        n = int(y[mask].sum()) if len(y) else 0
-        if n >= min_positives:
-            t, _ = _best_threshold(s[mask], y[mask])
-            w = n / (n + 10)
-            thresholds[cid] = float(round(w * t + (1 - w) * global_t, 3))
-        else:
-            thresholds[cid] = global_t
+    s, y, c = np.array(scores), np.array(ys, dtype=int), np.array(cids, dtype=object)
+    thresholds, global_t = tune_thresholds(s, y, c, uncovered, campaigns, cfg)
     return thresholds, {
         "articles": len(articles),
         "candidates": int(len(y)),
         "positive_candidates": int(y.sum()) if len(y) else 0,
         "gold_tags_without_cue": uncovered,
         "global_threshold": global_t,
-        "micro_f1_at_global_threshold": round(global_f1, 4),
     }
 
 

@@ -13,105 +13,148 @@ thresholds, tuned where labels exist, refine the decision.
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from model.campaigns.features import FeatureSpec, assemble, context_text
+from model.campaigns.lexical import LexicalModel, hash_texts
 from model.campaigns.matcher import CampaignHits, CueMatcher
 from model.tagging import CampaignPrediction
 from model.taxonomy import Taxonomy
 from model.text import Document
 
-FEATURES: tuple[str, ...] = (
-    "cue_in_title",  # GUIDELINES: "named in the title or lead"
-    "cue_in_lead",
-    "log_cue_sentences",  # "at least a paragraph is about it"
-    "frac_cue_sentences",
-    "share_of_top_campaign",  # a campaign in 2 sentences beside another in 12 is secondary
-    "log_solo_cue_sentences",  # sentences naming this campaign and no other …
-    "frac_solo_cue_sentences",  # … since "named once in a list of other programmes" is passing
-    "log_related_mentions",  # the campaign's subject vocabulary around the cues
-)
 MAX_EVIDENCE = 3
-
-
-def _weight(hits: CampaignHits) -> int:
-    """How much of the article a campaign occupies: sentences quoting it (title counts 2)."""
-    return len(hits.sentence_cues) + 2 * (hits.title_cues > 0)
-
-
-def theme_features(
-    doc: Document, hits: CampaignHits, all_hits: dict[str, CampaignHits] | None = None
-) -> np.ndarray:
-    """The feature vector (order of :data:`FEATURES`) for one campaign in one document.
-
-    ``all_hits`` (every campaign's hits in the document) gives the features that tell a theme
-    from a passing mention: how this campaign compares with the article's main campaign, and
-    whether its sentences name it alone or in a list with others (the seed article names
-    Resolution TW4 and the emulation movements only beside Directive 05)."""
-    all_hits = all_hits or {hits.campaign_id: hits}
-    n = max(len(doc.sentences), 1)
-    cue_idx = sorted(hits.sentence_cues)
-    others = [h for c, h in all_hits.items() if c != hits.campaign_id]
-    solo = sum(1 for i in cue_idx if not any(i in h.sentence_cues for h in others))
-    lead_par = doc.sentences[0].paragraph if doc.sentences else 0
-    related = hits.title_related + sum(hits.sentence_related.values())
-    top = max(_weight(h) for h in all_hits.values())
-    return np.array(
-        [
-            float(hits.title_cues > 0),
-            float(any(doc.sentences[i].paragraph == lead_par for i in cue_idx)),
-            math.log1p(len(cue_idx)),
-            len(cue_idx) / n,
-            _weight(hits) / max(top, 1),
-            math.log1p(solo),
-            solo / len(cue_idx) if cue_idx else 0.0,
-            math.log1p(related),
-        ],
-        dtype=np.float64,
-    )
+LEXICAL_FILE = "campaigns_lexical.npz"
 
 
 @dataclass
 class ThemeModel:
-    """Logistic regression over :data:`FEATURES`; stored as plain JSON."""
+    """Logistic regression over the :mod:`~model.campaigns.features` of a candidate, fed by the
+    lexical models and per-campaign priors, then (optionally) an isotonic calibration so a score
+    of 0.8 means about 80 % of such tags are right. Stored as JSON + one ``.npz``."""
 
+    spec: FeatureSpec
     weights: np.ndarray
     bias: float
     mean: np.ndarray
     scale: np.ndarray
+    shared_lexical: LexicalModel | None = None
+    campaign_lexical: dict[str, LexicalModel] = field(default_factory=dict)
+    priors: dict[str, float] = field(default_factory=dict)  # campaign → log-odds of a theme
+    default_prior: float = 0.0  # a campaign without labels (added to the taxonomy since)
+    calibration: tuple[np.ndarray, np.ndarray] | None = None  # isotonic knots (x, y)
 
-    def score(self, features: np.ndarray) -> np.ndarray:
+    def lexical_inputs(self, contexts: list[str], campaign_ids: list[str]) -> np.ndarray:
+        """(shared logit, campaign logit, has-campaign-model) per candidate."""
+        out = np.zeros((len(contexts), 3))
+        if not contexts or "lexical" not in self.spec.groups:
+            return out
+        x = hash_texts(contexts)
+        if self.shared_lexical is not None:
+            out[:, 0] = self.shared_lexical.logits(x)
+        for i, cid in enumerate(campaign_ids):
+            model = self.campaign_lexical.get(cid)
+            if model is not None:
+                out[i, 1] = model.logits(x[i])[0]
+                out[i, 2] = 1.0
+        return out
+
+    def features(
+        self,
+        doc: Document,
+        hits: dict[str, CampaignHits],
+        topic_probs: Mapping[str, float] | None = None,
+    ) -> np.ndarray:
+        ids = list(hits)
+        lexical = self.lexical_inputs([context_text(doc, hits[c]) for c in ids], ids)
+        rows = [
+            assemble(
+                self.spec,
+                doc,
+                hits[c],
+                hits,
+                topic_probs=topic_probs,
+                lexical=lexical[i],
+                prior=self.priors.get(c, self.default_prior),
+            )
+            for i, c in enumerate(ids)
+        ]
+        return np.stack(rows) if rows else np.zeros((0, len(self.spec.names)))
+
+    def raw_score(self, features: np.ndarray) -> np.ndarray:
         z = ((features - self.mean) / self.scale) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
+    def score(self, features: np.ndarray) -> np.ndarray:
+        p = self.raw_score(features)
+        if self.calibration is None:
+            return p
+        xs, ys = self.calibration
+        return np.interp(p, xs, ys)
+
     def to_dict(self) -> dict:
         return {
-            "features": list(FEATURES),
+            "features": self.spec.names,
+            "groups": list(self.spec.groups),
+            "topics": list(self.spec.topics),
             "weights": self.weights.tolist(),
             "bias": self.bias,
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
+            "priors": self.priors,
+            "default_prior": self.default_prior,
+            "lexical_campaigns": sorted(self.campaign_lexical),
+            "shared_lexical": self.shared_lexical is not None,
+            "calibration": None
+            if self.calibration is None
+            else [self.calibration[0].tolist(), self.calibration[1].tolist()],
         }
 
+    def lexical_arrays(self) -> dict[str, np.ndarray]:
+        arrays: dict[str, np.ndarray] = {}
+        if self.shared_lexical is not None:
+            arrays.update(self.shared_lexical.to_arrays("shared"))
+        for cid, m in self.campaign_lexical.items():
+            arrays.update(m.to_arrays(f"campaign:{cid}"))
+        return arrays
+
     @classmethod
-    def from_dict(cls, raw: dict) -> ThemeModel:
-        if list(raw["features"]) != list(FEATURES):
+    def from_dict(cls, raw: dict, arrays: Any = None) -> ThemeModel:
+        spec = FeatureSpec(tuple(raw["groups"]), tuple(raw.get("topics", ())))
+        if spec.names != list(raw["features"]):
             raise ValueError("theme model was trained on a different feature set")
+        cal = raw.get("calibration")
         return cls(
-            np.asarray(raw["weights"]),
+            spec,
+            np.asarray(raw["weights"], dtype=np.float64),
             float(raw["bias"]),
-            np.asarray(raw["mean"]),
-            np.asarray(raw["scale"]),
+            np.asarray(raw["mean"], dtype=np.float64),
+            np.asarray(raw["scale"], dtype=np.float64),
+            LexicalModel.from_arrays(arrays, "shared") if raw.get("shared_lexical") else None,
+            {c: LexicalModel.from_arrays(arrays, f"campaign:{c}") for c in raw["lexical_campaigns"]},
+            {k: float(v) for k, v in raw.get("priors", {}).items()},
+            float(raw.get("default_prior", 0.0)),
+            None if cal is None else (np.asarray(cal[0]), np.asarray(cal[1])),
         )
 
 
-class CampaignDetector:
-    """Cue matching + theme scoring + thresholds → campaigns with scores and evidence."""
+@dataclass(frozen=True)
+class CampaignDecision:
+    """Campaigns that are a theme of the article, and those only named in passing."""
 
-    version = "cue-theme.v1"
+    campaigns: tuple[CampaignPrediction, ...]
+    mentions: tuple[CampaignPrediction, ...]
+
+
+class CampaignDetector:
+    """Cue matching + theme scoring + thresholds → campaigns (themes) and mentions, each with
+    a score and evidence sentences."""
+
+    version = "cue-theme.v2"
 
     def __init__(
         self,
@@ -132,36 +175,28 @@ class CampaignDetector:
             for c in taxonomy.campaigns
         }
 
-    def candidates(self, doc: Document) -> tuple[list[str], np.ndarray, dict[str, CampaignHits]]:
-        hits = self.matcher.match(doc)
-        ids = list(hits)
-        feats = (
-            np.stack([theme_features(doc, hits[c], hits) for c in ids])
-            if ids
-            else np.zeros((0, len(FEATURES)))
-        )
-        return ids, feats, hits
-
-    def scores(self, doc: Document) -> dict[str, float]:
-        """Theme probability for every campaign with a cue hit (others are 0)."""
-        ids, feats, _ = self.candidates(doc)
-        return dict(zip(ids, self.model.score(feats).tolist(), strict=True)) if ids else {}
-
     def detect(
-        self, doc: Document, extra_scores: dict[str, float] | None = None
-    ) -> tuple[CampaignPrediction, ...]:
-        """Campaigns over their threshold, best first. ``extra_scores`` lets a transformer
-        head replace the theme score while keeping the cue evidence."""
-        ids, feats, hits = self.candidates(doc)
-        if not ids:
-            return ()
-        probs = self.model.score(feats)
-        out = []
-        for cid, p in zip(ids, probs, strict=True):
+        self,
+        doc: Document,
+        extra_scores: dict[str, float] | None = None,
+        topic_probs: Mapping[str, float] | None = None,
+    ) -> CampaignDecision:
+        """Every campaign whose cues occur, split by its threshold into themes and mentions,
+        best first. ``extra_scores`` lets a transformer head replace the theme score while
+        keeping the cue evidence; ``topic_probs`` (topic id → probability) feed the
+        foreign-news features."""
+        hits = self.matcher.match(doc)
+        if not hits:
+            return CampaignDecision((), ())
+        probs = self.model.score(self.model.features(doc, hits, topic_probs))
+        themes, mentions = [], []
+        for cid, p in zip(hits, probs, strict=True):
             score = float(extra_scores.get(cid, p)) if extra_scores else float(p)
-            if score >= self.thresholds.get(cid, self.default_threshold):
-                out.append(CampaignPrediction(cid, score, evidence_sentences(doc, hits[cid])))
-        return tuple(sorted(out, key=lambda c: -c.score))
+            pred = CampaignPrediction(cid, score, evidence_sentences(doc, hits[cid]))
+            is_theme = score >= self.thresholds.get(cid, self.default_threshold)
+            (themes if is_theme else mentions).append(pred)
+        by_score = lambda c: -c.score  # noqa: E731
+        return CampaignDecision(tuple(sorted(themes, key=by_score)), tuple(sorted(mentions, key=by_score)))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -171,6 +206,7 @@ class CampaignDetector:
             "default_threshold": self.default_threshold,
         }
         (directory / "campaigns.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        np.savez(directory / LEXICAL_FILE, **self.model.lexical_arrays())
 
     @classmethod
     def load(
@@ -178,10 +214,15 @@ class CampaignDetector:
     ) -> CampaignDetector:
         raw = json.loads((directory / "campaigns.json").read_text(encoding="utf-8"))
         if raw.get("version") != cls.version:
-            raise ValueError(f"unsupported campaign detector {raw.get('version')!r}")
+            raise ValueError(
+                f"unsupported campaign detector {raw.get('version')!r} (this tinbai reads "
+                f"{cls.version}); retrain the bundle"
+            )
+        lexical_path = directory / LEXICAL_FILE
+        arrays = np.load(lexical_path) if lexical_path.exists() else {}
         return cls(
             taxonomy,
-            ThemeModel.from_dict(raw["model"]),
+            ThemeModel.from_dict(raw["model"], arrays),
             thresholds,
             float(raw.get("default_threshold", 0.5)),
         )

@@ -8,11 +8,41 @@ and case never matter.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 from model.taxonomy import Taxonomy, campaign_pattern
 from model.text import Document
+
+_QUOTE_MARKS = re.compile(r"[“”\"]")
+
+
+def quote_spans(sentence: str) -> list[tuple[int, int]]:
+    """Quoted stretches (“…” or "…"), paired left to right in one pass: linear even on a
+    degenerate run of unmatched quotation marks."""
+    spans, open_at, closer = [], -1, ""
+    for m in _QUOTE_MARKS.finditer(sentence):
+        ch = m.group()
+        if open_at < 0 and ch in "“\"":
+            open_at, closer = m.start(), "”" if ch == "“" else "\""
+        elif open_at >= 0 and ch == closer:
+            spans.append((open_at, m.end()))
+            open_at = -1
+    return spans
+
+
+def quoted_cue_count(sentence: str, cue_re: re.Pattern[str]) -> int:
+    """How many cue matches of a (lower-cased) sentence sit inside quotation marks."""
+    spans = quote_spans(sentence)
+    if not spans:
+        return 0
+    starts = [a for a, _ in spans]
+    count = 0
+    for m in cue_re.finditer(sentence):
+        k = bisect.bisect_right(starts, m.start()) - 1  # spans are disjoint and sorted
+        count += k >= 0 and m.start() < spans[k][1]
+    return count
 
 
 @dataclass
@@ -25,10 +55,7 @@ class CampaignHits:
     sentence_cues: dict[int, int] = field(default_factory=dict)  # sentence index → cue count
     sentence_related: dict[int, int] = field(default_factory=dict)
     distinct_cues: set[str] = field(default_factory=set)
-
-    @property
-    def any_cue(self) -> bool:
-        return bool(self.title_cues or self.sentence_cues)
+    quoted: dict[int, int] = field(default_factory=dict)  # sentence index → cues inside “…”
 
 
 class CueMatcher:
@@ -52,17 +79,24 @@ class CueMatcher:
         out: dict[str, CampaignHits] = {}
         for cid, cue_re, rel_re in zip(self.campaign_ids, self._cues, self._related, strict=True):
             title_found = cue_re.findall(title)
-            per_sentence = {}
+            per_sentence, quoted = {}, {}
             distinct = set(title_found)
             for i, s in enumerate(sentences):
                 found = cue_re.findall(s)
                 if found:
                     per_sentence[i] = len(found)
                     distinct.update(found)
+                    q = quoted_cue_count(s, cue_re)
+                    if q:
+                        quoted[i] = q
             if not title_found and not per_sentence:
                 continue
             hits = CampaignHits(
-                cid, title_cues=len(title_found), sentence_cues=per_sentence, distinct_cues=distinct
+                cid,
+                title_cues=len(title_found),
+                sentence_cues=per_sentence,
+                distinct_cues=distinct,
+                quoted=quoted,
             )
             if rel_re is not None:
                 hits.title_related = len(rel_re.findall(title))

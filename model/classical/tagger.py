@@ -23,10 +23,15 @@ class ClassicalTagger:
         if not docs:
             return []
         probs = self.topics.predict_docs(docs)
-        return [
-            TagResult(topic=rank_topics(self.topics.labels, p), campaigns=self.campaigns.detect(d))
-            for d, p in zip(docs, probs, strict=True)
-        ]
+        out = []
+        for doc, p in zip(docs, probs, strict=True):
+            decision = self.campaigns.detect(
+                doc, topic_probs=dict(zip(self.topics.labels, p.tolist(), strict=True))
+            )
+            out.append(
+                TagResult(rank_topics(self.topics.labels, p), decision.campaigns, decision.mentions)
+            )
+        return out
 
 
 def load_tagger(

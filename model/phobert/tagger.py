@@ -136,11 +136,10 @@ class PhobertTagger:
         out = []
         for doc, tp, cp in zip(docs, topic_p, camp_p, strict=True):
             scores = dict(zip(self.campaign_ids, cp.tolist(), strict=True))
+            topic_probs = dict(zip(self.topic_labels, tp.tolist(), strict=True))
+            decision = self.detector.detect(doc, extra_scores=scores, topic_probs=topic_probs)
             out.append(
-                TagResult(
-                    topic=rank_topics(self.topic_labels, tp),
-                    campaigns=self.detector.detect(doc, extra_scores=scores),
-                )
+                TagResult(rank_topics(self.topic_labels, tp), decision.campaigns, decision.mentions)
             )
         return out
 
