@@ -51,31 +51,27 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def in_process_cost(model: str | None, articles: list[dict], rounds: int) -> float:
-    """CPU seconds per article for what /v1/analyze computes, without the service around it."""
-    from model.bundle import load_bundle
-    from model.paths import DEFAULT_BUNDLE_DIR
-    from model.summarize import Budget
-    from service.api.inference import Inference
+class InProcess:
+    """What /v1/analyze computes (prepare → tag → summarise), without the service around it."""
 
-    bundle = load_bundle(Path(model) if model else DEFAULT_BUNDLE_DIR)
-    inference = Inference(bundle, segment=False, batcher=None)
-    budget = Budget(sentences=3)
+    def __init__(self, model: str | None) -> None:
+        from model.bundle import load_bundle
+        from model.paths import DEFAULT_BUNDLE_DIR
+        from model.summarize import Budget
+        from service.api.inference import Inference
 
-    def one(article: dict) -> None:
-        _, doc = inference._prepare_one(article, None)
-        bundle.tag([doc])
-        inference.summarizer.summarize(doc, budget)
+        self.bundle = load_bundle(Path(model) if model else DEFAULT_BUNDLE_DIR)
+        self.inference = Inference(self.bundle, segment=False, batcher=None)
+        self.budget = Budget(sentences=3)
 
-    for a in articles[:20]:  # warm-up
-        one(a)
-    t0 = time.process_time()
-    n = 0
-    for _ in range(rounds):
-        for a in articles:
-            one(a)
-            n += 1
-    return (time.process_time() - t0) / n
+    def cpu_seconds(self, articles: list[dict], n: int) -> float:
+        """CPU seconds (this process, all threads) for n articles."""
+        t0 = time.process_time()
+        for i in range(n):
+            _, doc = self.inference._prepare_one(articles[i % len(articles)], None)
+            self.bundle.tag([doc])
+            self.inference.summarizer.summarize(doc, self.budget)
+        return time.process_time() - t0
 
 
 async def sequential(base: str, articles: list[dict], n: int) -> int:
@@ -93,6 +89,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="bundle directory (default: the shipped bundle)")
     parser.add_argument("--requests", type=int, default=1000, help="sequential CPU-run requests")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating chunks")
     parser.add_argument("--load-requests", type=int, default=2000, help="requests per load run")
     parser.add_argument("--concurrency", type=int, nargs="*", default=[16, 64])
     parser.add_argument("--articles", type=int, default=200)
@@ -104,7 +101,8 @@ def main() -> int:
     args = parser.parse_args()
 
     articles = [dict(EXAMPLE_ARTICLE)] if args.example else load_articles(args.articles)
-    inproc = in_process_cost(args.model, articles, rounds=max(1, args.requests // len(articles)))
+    inproc = InProcess(args.model)
+    inproc.cpu_seconds(articles, 50)  # warm-up
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server_args = argparse.Namespace(
@@ -130,19 +128,32 @@ def main() -> int:
         try:
             wait_ready(base, proc, timeout=300)
             asyncio.run(sequential(base, articles, 50))  # warm-up
-            c0 = process_cpu_seconds(proc.pid)
-            t0 = time.perf_counter()
-            ok = asyncio.run(sequential(base, articles, args.requests))
-            wall = time.perf_counter() - t0
-            server = (process_cpu_seconds(proc.pid) - c0) / args.requests
+            # Alternate server and in-process chunks so that other jobs' load (the machine is
+            # shared) weighs on both figures alike.
+            chunk = max(1, args.requests // args.rounds)
+            server_cpu = local_cpu = wall = 0.0
+            ok = 0
+            ratios = []
+            for _ in range(args.rounds):
+                c0 = process_cpu_seconds(proc.pid)
+                t0 = time.perf_counter()
+                ok += asyncio.run(sequential(base, articles, chunk))
+                wall += time.perf_counter() - t0
+                served = process_cpu_seconds(proc.pid) - c0
+                local = inproc.cpu_seconds(articles, chunk)
+                server_cpu += served
+                local_cpu += local
+                ratios.append(round(served / local, 3))
+            n = chunk * args.rounds
             result.update(
                 {
-                    "sequential_requests": args.requests,
+                    "sequential_requests": n,
                     "sequential_ok": ok,
-                    "sequential_wall_ms_per_request": round(1000 * wall / args.requests, 2),
-                    "server_cpu_ms_per_request": round(1000 * server, 3),
-                    "in_process_cpu_ms_per_article": round(1000 * inproc, 3),
-                    "ratio": round(server / inproc, 3),
+                    "sequential_wall_ms_per_request": round(1000 * wall / n, 2),
+                    "server_cpu_ms_per_request": round(1000 * server_cpu / n, 3),
+                    "in_process_cpu_ms_per_article": round(1000 * local_cpu / n, 3),
+                    "ratio": round(server_cpu / local_cpu, 3),
+                    "ratio_per_round": ratios,
                     "loadavg_after_cpu_run": load_average(),
                 }
             )
