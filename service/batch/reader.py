@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import gzip
 import io
 import sys
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from model.files import open_input
 from model.predict import RecordError, decode_json_line
 
 # file kind by name ending; the longest ending wins (".jsonl.gz" before ".gz").
@@ -120,7 +120,7 @@ def scan_file(
             _check_columns(path, reader.fieldnames or [], columns)
             return FileScan(sum(1 for _ in islice(reader, limit)), None)
     rows, pos, offsets = 0, 0, []
-    with _open_binary(path, kind) as fh:
+    with open_input(path) as fh:
         for raw in islice(fh, limit):
             if rows % shard_size == 0:
                 offsets.append(pos)
@@ -150,7 +150,7 @@ def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None =
                 _csv_row(row, start + i + 1)
                 for i, row in enumerate(islice(csv.DictReader(fh), start, stop))
             ]
-    with _open_binary(path, kind) as fh:
+    with open_input(path) as fh:
         if offset is not None:
             fh.seek(offset)
             lines: Iterator[bytes] = islice(fh, stop - start)
@@ -193,13 +193,9 @@ def _parquet_rows(path: Path, start: int, stop: int) -> list[Any]:
     return out
 
 
-def _open_binary(path: Path, kind: str) -> IO[bytes]:
-    return gzip.open(path, "rb") if kind.endswith(".gz") else open(path, "rb")  # noqa: SIM115
-
-
 def _open_csv(path: Path, kind: str) -> IO[str]:
     csv.field_size_limit(min(_CSV_FIELD_LIMIT, sys.maxsize))
-    raw = _open_binary(path, kind)
+    raw = open_input(path)
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
