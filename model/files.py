@@ -131,13 +131,15 @@ class _OutputFile(io.FileIO):
     """The temporary's file descriptor: a failed write (full disk, quota) is raised as a
     :class:`FileError` naming the *output*, so it is never mistaken for an input's error."""
 
+    _raw_write = io.FileIO.write  # the system call (tests put a failing one in its place)
+
     def __init__(self, tmp: Path, shown: str) -> None:
         super().__init__(tmp, "wb")
         self.shown = shown
 
     def write(self, data: Any) -> int:
         try:
-            return super().write(data)
+            return self._raw_write(data)
         except OSError as exc:
             raise FileError(self.shown, f"cannot write: {describe(exc)}") from None
 
