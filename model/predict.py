@@ -6,6 +6,7 @@ fails the same way everywhere, as ``{"id", "error"}``, and never stops the rows 
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +22,10 @@ class RecordError(Exception):
 
 def decode_json_line(raw: bytes, lineno: int) -> Any:
     """One JSONL line → object, or a :class:`RecordError` worded the same for every reader
-    (the CLI, archive jobs). Blank lines are errors too: output line *n* answers input *n*."""
+    (the CLI, archive jobs). Blank lines are errors too: output line *n* answers input *n*.
+    A UTF-8 byte-order mark opening the file (line 1) is dropped, as ``utf-8-sig`` does."""
+    if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

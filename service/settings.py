@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     max_batch_articles: int = Field(64, ge=1, description="most articles per /v1/tag/batch call")
     max_request_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="largest request body")
 
+    # Load: at most max_in_flight /v1/* requests at once (beyond: 503 + Retry-After), each
+    # answered within request_timeout_s (else 504); CPU work runs in inference_threads worker
+    # threads, never on the event loop; shutdown waits at most graceful_shutdown_s for requests.
+    max_in_flight: int = Field(64, ge=1, description="/v1/* requests handled at once")
+    retry_after_s: int = Field(1, ge=1, le=3600, description="Retry-After of an overload 503")
+    request_timeout_s: float = Field(30.0, gt=0, le=3600, description="deadline per request")
+    inference_threads: int = Field(4, ge=1, le=64, description="worker threads for model calls")
+    graceful_shutdown_s: float = Field(10.0, ge=0, le=3600, description="shutdown grace period")
+
     # Micro-batching of concurrent tag calls: worth it for transformer bundles, whose cost per
     # call is dominated by a forward pass that batches well. "auto" turns it on for those kinds.
     micro_batching: Literal["auto", "on", "off"] = "auto"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,9 @@ from service.cli import main
 from service.feedback import FeedbackStore, text_hash
 from service.feedback.store import FeedbackStoreError
 from service.settings import Settings
+from tests.postgres import postgres_server  # noqa: F401 - the fixture
+
+REPO = Path(__file__).resolve().parents[1]
 
 BLOOD = {
     "title": "Ngày hội hiến máu",
@@ -32,14 +39,38 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "sub" / "feedback.db"  # the folder does not exist yet: it is created
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, db: Path) -> str:
+    """The same tests against a SQLite file and a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{db}"
+    return request.getfixturevalue("postgres_server").new_database()
+
+
 @pytest.fixture()
-def client(tiny_bundle: Path, db: Path):
-    settings = Settings(bundle=tiny_bundle, database_url=f"sqlite:///{db}", max_text_chars=1000)
+def client(tiny_bundle: Path, db_url: str):
+    settings = Settings(bundle=tiny_bundle, database_url=db_url, max_text_chars=1000)
     with TestClient(create_app(settings)) as c:
         yield c
 
 
-def test_feedback_is_stored_in_sqlite(client: TestClient, db: Path) -> None:
+def read_rows(url: str, sql: str) -> list[tuple]:
+    """Plain SQL through a bare engine: what is really in the database, read without our code."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def as_list(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value  # SQLite JSON is text
+
+
+def test_feedback_is_stored(client: TestClient, db_url: str) -> None:
     body = {
         "article_id": "bk-1",
         **BLOOD,
@@ -54,25 +85,28 @@ def test_feedback_is_stored_in_sqlite(client: TestClient, db: Path) -> None:
     assert saved["text_hash"] == text_hash(BLOOD["text"]) and saved["text_hash"].startswith(
         "sha256:"
     )
-    with sqlite3.connect(db) as conn:  # a real database file, read without our code
-        row = conn.execute(
-            "SELECT article_id, text, title, topic, campaigns, predicted_topic, "
-            "predicted_campaigns, note, model_name FROM corrections"
-        ).fetchone()
+    (row,) = read_rows(
+        db_url,
+        "SELECT article_id, text, title, topic, campaigns, predicted_topic, "
+        "predicted_campaigns, note, model_name FROM corrections",
+    )
     assert row[0] == "bk-1" and row[1] == BLOOD["text"] and row[2] == BLOOD["title"]
-    assert row[3] == "chinh-tri-xa-hoi" and json.loads(row[4]) == ["hien-mau-tinh-nguyen"]
-    assert row[5] == "suc-khoe" and json.loads(row[6]) == ["hien-mau-tinh-nguyen"]
+    assert row[3] == "chinh-tri-xa-hoi" and as_list(row[4]) == ["hien-mau-tinh-nguyen"]
+    assert row[5] == "suc-khoe" and as_list(row[6]) == ["hien-mau-tinh-nguyen"]
     assert row[7] == "tin đoàn thể" and row[8] == "tiny"
 
 
-def test_without_predicted_the_served_prediction_is_recorded(client: TestClient, db: Path) -> None:
+def test_without_predicted_the_served_prediction_is_recorded(
+    client: TestClient, db_url: str
+) -> None:
     tagged = client.post("/v1/tag", json=BLOOD).json()
     resp = client.post(
         "/v1/feedback", json={**BLOOD, "corrected": {"topic": "doi-song", "campaigns": []}}
     )
     assert resp.status_code == 201 and resp.json()["article_id"] is None
-    store = FeedbackStore(f"sqlite:///{db}")
+    store = FeedbackStore(db_url)
     (c,) = list(store.corrections())
+    store.close()
     assert c.predicted_topic == tagged["topic"]["label"]
     assert c.predicted_campaigns == [x["id"] for x in tagged["campaigns"]]
     assert c.key == text_hash(BLOOD["text"])  # no article id: the text hash identifies it
@@ -121,7 +155,7 @@ def test_feedback_bad_input(client: TestClient) -> None:
 
 def test_export_round_trip_into_training(
     client: TestClient,
-    db: Path,
+    db_url: str,
     tmp_path: Path,
     tiny_corpus: dict,
     capsys: pytest.CaptureFixture[str],
@@ -137,7 +171,7 @@ def test_export_round_trip_into_training(
     correct(SPORT, "the-thao", [])
     correct(BLOOD, "suc-khoe", ["hien-mau-tinh-nguyen"], article_id="a1")  # a later correction wins
     out = tmp_path / "feedback.jsonl"
-    assert main(["feedback", "export", "-o", str(out), "--database", f"sqlite:///{db}"]) == 0
+    assert main(["feedback", "export", "-o", str(out), "--database", db_url]) == 0
     assert "3 corrections, 2 articles written" in capsys.readouterr().err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a1", text_hash(SPORT["text"])]
@@ -187,10 +221,9 @@ def test_export_round_trip_into_training(
 
 
 def test_export_to_stdout_and_empty_database(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    assert main(["feedback", "export", "-o", "-", "--database", url]) == 0
+    assert main(["feedback", "export", "-o", "-", "--database", db_url]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "0 corrections, 0 articles written" in err
 
@@ -220,3 +253,86 @@ def test_serve_stops_on_an_unusable_database(
     assert main(["serve", "--model", str(tiny_bundle), "--port", "8766"]) == 2
     err = capsys.readouterr().err
     assert "cannot start: feedback database" in err and "hunter2" not in err
+
+
+CORRECTION = {**BLOOD, "corrected": {"topic": "suc-khoe", "campaigns": []}}
+
+
+def assert_clean_503(resp, *secrets: str) -> None:
+    assert resp.status_code == 503, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "storage_unavailable"
+    assert error["message"].startswith("cannot record the correction now")
+    for secret in ("INSERT", "corrections", "sqlite", "Phong trào hiến máu", *secrets):
+        assert secret not in resp.text
+
+
+def test_a_storage_error_is_answered_without_sql_and_the_store_recovers(
+    tiny_bundle: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "locked.db"
+    url = f"sqlite:///{db}?timeout=0.05"  # give up on a lock quickly
+    with TestClient(create_app(Settings(bundle=tiny_bundle, database_url=url))) as client:
+        lock = sqlite3.connect(db, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+        resp = client.post("/v1/feedback", json=CORRECTION)
+        lock.execute("ROLLBACK")
+        lock.close()
+        assert_clean_503(resp, str(tmp_path))
+        assert "INSERT INTO corrections" in caplog.text  # the log has the whole story
+        assert client.post("/v1/feedback", json=CORRECTION).status_code == 201
+    assert FeedbackStore(f"sqlite:///{db}").count() == 1
+
+
+READ_ONLY_SPELL = """
+import json, os, sys
+from pathlib import Path
+from fastapi.testclient import TestClient
+from service.api import create_app
+from service.feedback import FeedbackStore
+from service.settings import Settings
+
+bundle, db, body = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+FeedbackStore(f"sqlite:///{db}").close()
+db.chmod(0o444)
+if os.access(db, os.W_OK):
+    print(json.dumps({"skip": "cannot make the file read-only for this process"}))
+    sys.exit(0)
+settings = Settings(bundle=bundle, database_url=f"sqlite:///{db}")
+with TestClient(create_app(settings)) as client:
+    during = client.post("/v1/feedback", json=body)
+    db.chmod(0o644)  # the spell is over
+    after = client.post("/v1/feedback", json=body)
+print(json.dumps({"during": [during.status_code, during.text], "after": after.status_code}))
+"""
+
+
+def _without_root_file_powers() -> None:
+    """In the child, before exec: drop CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER
+    from the bounding set, so a root-run test sees file permissions like anyone else."""
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (1, 2, 3):
+            libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP
+
+
+def test_after_a_read_only_spell_the_next_correction_is_stored(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "spell.db"
+    done = subprocess.run(
+        [sys.executable, "-c", READ_ONLY_SPELL, str(tiny_bundle), str(db), json.dumps(CORRECTION)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_without_root_file_powers,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if "skip" in result:
+        pytest.skip(result["skip"])
+    status, text = result["during"]
+    assert status == 503 and "storage_unavailable" in text
+    assert "INSERT" not in text and str(tmp_path) not in text
+    assert result["after"] == 201  # recovered without a restart

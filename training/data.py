@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from model.files import open_input
+
 
 def read_rows(path: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+    with open_input(path, text=True) as fh:
         for i, line in enumerate(fh):
             if limit is not None and i >= limit:
                 return

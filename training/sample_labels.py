@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.campaigns.matcher import CueMatcher
+from model.files import atomic_output
 from model.taxonomy import Taxonomy, campaign_pattern, load_taxonomy
 from model.text import prepare
 from training.campaigns import SOURCES, read_label_files
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         random_n=args.random,
         seed=args.seed,
     )
-    with open(args.output, "w", encoding="utf-8") as fh:
+    with atomic_output(args.output, compress=False) as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{len(rows)} articles sampled from {len(candidates)} unlabelled → {args.output}")

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from model.bundle import Bundle, load_bundle
+from model.summarize import Budget
 from model.tagging import TagResult
 from model.text import Document
 from service.api.batching import MicroBatcher
@@ -25,7 +26,9 @@ from service.api.errors import install_error_handlers
 from service.api.examples import EXAMPLE_ARTICLE
 from service.api.guard import GuardMiddleware
 from service.api.inference import Inference
+from service.api.limits import LimitsMiddleware
 from service.api.metrics import Metrics, MetricsMiddleware
+from service.api.responses import SafeJSONResponse
 from service.api.routes import feedback, health, models, summarize, tag
 from service.feedback import FeedbackStore
 from service.settings import Settings, get_settings
@@ -62,7 +65,9 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             on_batch=metrics.batch_size.labels("micro").observe,
             workers=settings.micro_batch_workers,
         )
-    inference = Inference(bundle, segment=settings.presegment, batcher=batcher)
+    inference = Inference(
+        bundle, segment=settings.presegment, batcher=batcher, threads=settings.inference_threads
+    )
     metrics.model_info.labels(
         bundle.name, bundle.version, kind, str(batcher is not None).lower()
     ).set(1)
@@ -73,9 +78,7 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
         if batcher is not None:
             batcher.start()
         # Warm up (lazy imports, first-call allocations) so /readyz means "fast now".
-        _, doc = await inference.prepare(dict(EXAMPLE_ARTICLE))
-        await inference.tag([doc])
-        await inference.summarize(doc, None)
+        await inference.analyze(dict(EXAMPLE_ARTICLE), budget=Budget())
         app.state.ready = True
         log.info(
             "serving %s %s (%s; loaded in %.2fs; micro-batching %s)",
@@ -91,9 +94,16 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             app.state.ready = False
             if batcher is not None:
                 await batcher.stop()
+            inference.close()
             store.close()
 
-    app = FastAPI(title="tinbai", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
+    app = FastAPI(
+        title="tinbai",
+        version="0.1.0",
+        lifespan=lifespan,
+        description=DESCRIPTION,
+        default_response_class=SafeJSONResponse,
+    )
     app.state.settings = settings
     app.state.inference = inference
     app.state.metrics = metrics
@@ -112,7 +122,14 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
         return FileResponse(STATIC_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost last: metrics see every answer, including the guard's 401/413/415.
+    # Outermost last: metrics see every answer, including the guard's 401/413/415 and the
+    # limits' 503/504; the guard refuses bad requests before they take a place in flight.
+    app.add_middleware(
+        LimitsMiddleware,
+        max_in_flight=settings.max_in_flight,
+        retry_after_s=settings.retry_after_s,
+        timeout_s=settings.request_timeout_s,
+    )
     app.add_middleware(
         GuardMiddleware, api_keys=settings.api_keys, max_request_bytes=settings.max_request_bytes
     )

@@ -1,4 +1,8 @@
-"""Dependency aliases for route handlers (``BundleDep``, ``InferenceDep``…)."""
+"""Dependency aliases for route handlers (``BundleDep``, ``InferenceDep``…).
+
+They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread,
+and a thread hop per dependency per request cost more CPU than these lookups.
+"""
 
 from __future__ import annotations
 
@@ -22,27 +26,27 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_bundle(request: Request) -> Bundle:
+async def get_bundle(request: Request) -> Bundle:
     return request.app.state.inference.bundle
 
 
-def get_inference(request: Request) -> Inference:
+async def get_inference(request: Request) -> Inference:
     return request.app.state.inference
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def get_store(request: Request) -> FeedbackStore:
+async def get_store(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
-def documented_api_key(key: Annotated[str | None, Security(api_key_header)] = None) -> None:
+async def documented_api_key(key: Annotated[str | None, Security(api_key_header)] = None) -> None:
     return None
 
 

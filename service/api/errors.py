@@ -15,6 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
+
+from service.api.responses import SafeJSONResponse, render_json
 
 log = logging.getLogger("service.api")
 
@@ -29,6 +32,7 @@ CODES: dict[int, str] = {
     422: "invalid_input",
     500: "internal_error",
     503: "not_ready",
+    504: "timeout",
 }
 
 
@@ -49,9 +53,24 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 def error_response(
     status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
+    return SafeJSONResponse(
         error_body(code or CODES.get(status, "error"), message), status_code=status, headers=headers
     )
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    message: str,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """The same error body, sent straight from ASGI middleware (before or without routing)."""
+    body = render_json(error_body(code or CODES.get(status, "error"), message))
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _where(loc: tuple[Any, ...]) -> str:

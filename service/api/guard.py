@@ -9,7 +9,6 @@ stay open.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Sequence
 
 from fastapi import HTTPException
@@ -17,7 +16,7 @@ from pydantic import SecretStr
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.errors import CODES, error_body
+from service.api.errors import send_error
 
 PROTECTED_PREFIX = "/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -56,11 +55,11 @@ class GuardMiddleware:
             return
         headers = Headers(scope=scope)
         if self.api_keys and not key_matches(headers.get("x-api-key"), self.api_keys):
-            await _reply(
+            await send_error(
                 send,
                 401,
                 "missing or invalid API key (send it in the X-API-Key header)",
-                {"www-authenticate": "X-API-Key"},
+                headers={"www-authenticate": "X-API-Key"},
             )
             return
         if scope["method"] not in BODY_METHODS:
@@ -68,7 +67,7 @@ class GuardMiddleware:
             return
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_request_bytes:
-            await _reply(
+            await send_error(
                 send,
                 413,
                 f"request body is {int(length)} bytes, over the limit of {self.max_request_bytes}",
@@ -76,7 +75,7 @@ class GuardMiddleware:
             return
         if not is_json(headers.get("content-type")):
             got = headers.get("content-type") or "none"
-            await _reply(send, 415, f"content type must be application/json, got {got}")
+            await send_error(send, 415, f"content type must be application/json, got {got}")
             return
         # Chunked bodies carry no length: count as they arrive and stop at the limit. FastAPI
         # re-raises an HTTPException from reading the body, and the error handlers answer it.
@@ -93,13 +92,3 @@ class GuardMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
-
-
-async def _reply(
-    send: Send, status: int, message: str, extra: dict[str, str] | None = None
-) -> None:
-    body = json.dumps(error_body(CODES[status], message), ensure_ascii=False).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -2,16 +2,23 @@
 
 One request runs the text pipeline once (``prepare``, optionally pre-segmented) and hands the
 same :class:`~model.text.Document` to the tagger and the summariser. Tagging goes through a
-:class:`~service.api.batching.MicroBatcher` when enabled (transformer bundles by default),
-otherwise straight to a worker thread.
+:class:`~service.api.batching.MicroBatcher` when enabled (transformer bundles by default);
+otherwise :meth:`Inference.analyze` runs preparing, tagging and summarising in one worker
+thread call (each hop between the loop and a thread costs more than a small article's tagging).
+
+Work goes to the service's own bounded thread pool through ``loop.run_in_executor``: when a
+request is cancelled (deadline, client gone) a call that has not started yet is dropped from
+the queue, and a running one finishes with its result discarded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from starlette.concurrency import run_in_threadpool
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from model.article import Article, ArticleError
 from model.bundle import Bundle
@@ -23,20 +30,48 @@ from service.api.batching import MicroBatcher
 
 BASELINE_SCORER = "lead.v1"
 
+R = TypeVar("R")
+
+
+@dataclass
+class Analysis:
+    """What one article's request needs: the parsed article, its document and the results asked
+    for (``None`` when not asked)."""
+
+    article: Article
+    doc: Document
+    tags: TagResult | None = None
+    summary: Summary | None = None
+
 
 class Inference:
     """The loaded bundle plus how to call it under load."""
 
     def __init__(
-        self, bundle: Bundle, *, segment: bool, batcher: MicroBatcher[Document, TagResult] | None
+        self,
+        bundle: Bundle,
+        *,
+        segment: bool,
+        batcher: MicroBatcher[Document, TagResult] | None,
+        threads: int = 4,
     ) -> None:
         self.bundle = bundle
         self.segment = segment
         self.batcher = batcher
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inference")
         # Bundles without a summariser of their own use the lead baseline (as summarize_records).
         self.summarizer: Summarizer = bundle.summarizer or Summarizer.from_config(
             {"scorer": BASELINE_SCORER}
         )
+
+    async def run(self, fn: Callable[..., R], *args: Any) -> R:
+        """``fn(*args)`` in the pool; cancelling the caller drops it if it has not started."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    def close(self) -> None:
+        """Drop queued calls (shutdown); running ones finish in their threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     @property
     def micro_batching(self) -> bool:
@@ -66,7 +101,7 @@ class Inference:
     async def prepare(
         self, record: dict[str, Any], max_chars: int | None = None
     ) -> tuple[Article, Document]:
-        return await run_in_threadpool(self._prepare_one, record, max_chars)
+        return await self.run(self._prepare_one, record, max_chars)
 
     def _prepare_many(
         self, records: Sequence[dict[str, Any]], max_chars: int | None
@@ -79,7 +114,7 @@ class Inference:
     async def prepare_many(
         self, records: Sequence[dict[str, Any]], max_chars: int | None = None
     ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
-        return await run_in_threadpool(self._prepare_many, records, max_chars)
+        return await self.run(self._prepare_many, records, max_chars)
 
     # -- models --------------------------------------------------------------------------------
     async def tag(self, docs: Sequence[Document]) -> list[TagResult]:
@@ -87,7 +122,38 @@ class Inference:
             return []
         if self.batcher is not None:
             return await self.batcher.submit_many(docs)
-        return await run_in_threadpool(self.bundle.tag, list(docs))
+        return await self.run(self.bundle.tag, list(docs))
 
     async def summarize(self, doc: Document, budget: Budget | None) -> Summary:
-        return await run_in_threadpool(self.summarizer.summarize, doc, budget)
+        return await self.run(self.summarizer.summarize, doc, budget)
+
+    # -- one request, as few thread hops as possible --------------------------------------------
+    def _analyze_sync(
+        self, record: dict[str, Any], max_chars: int | None, tag: bool, budget: Budget | None
+    ) -> Analysis:
+        article, doc = self._prepare_one(record, max_chars)
+        out = Analysis(article, doc)
+        if tag:
+            (out.tags,) = self.bundle.tag([doc])
+        if budget is not None:
+            out.summary = self.summarizer.summarize(doc, budget)
+        return out
+
+    async def analyze(
+        self,
+        record: dict[str, Any],
+        *,
+        max_chars: int | None = None,
+        tag: bool = True,
+        budget: Budget | None = None,
+    ) -> Analysis:
+        """Prepare one record, then tag it (``tag``) and summarise it (a ``budget``): one worker
+        call without micro-batching; with it, tagging waits for company in the batcher."""
+        if self.batcher is None:
+            return await self.run(self._analyze_sync, record, max_chars, tag, budget)
+        out = await self.run(self._analyze_sync, record, max_chars, False, None)
+        if tag:
+            (out.tags,) = await self.batcher.submit_many([out.doc])
+        if budget is not None:
+            out.summary = await self.summarize(out.doc, budget)
+        return out

@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.batch.plan import job_options, open_plan, tag_set
+from service.batch.plan import Plan, Shard, job_options, open_plan, tag_set
 from service.batch.reader import Columns
 from service.batch.writer import (
     FORMATS,
+    MISSING,
     clean_temporaries,
+    discard_part,
     finalize,
-    is_done,
     lock,
+    part_path,
+    part_problem,
     write_shard,
 )
 
@@ -76,6 +79,25 @@ def run_job(
         held.close()
 
 
+def _shards_to_do(out: Path, plan: Plan) -> list[Shard]:
+    """Every shard without a verified part. A part that fails verification (bytes changed,
+    truncated, no checksum record) is deleted, with a warning naming it, and done again."""
+    todo = []
+    for shard in plan.shards:
+        problem = part_problem(out, shard.index, plan.format)
+        if problem is None:
+            continue
+        if problem != MISSING:
+            log.warning(
+                "%s: %s; labelling its shard again",
+                part_path(out, shard.index, plan.format),
+                problem,
+            )
+            discard_part(out, shard.index, plan.format)
+        todo.append(shard)
+    return todo
+
+
 def _run(
     config: JobConfig,
     out: Path,
@@ -87,7 +109,7 @@ def _run(
     removed = clean_temporaries(out)
     if removed:
         log.info("removed %d unfinished part file(s) left by an interrupted run", removed)
-    todo = [s for s in plan.shards if not is_done(out, s.index, plan.format)]
+    todo = _shards_to_do(out, plan)
     done_before = len(plan.shards) - len(todo)
     if resumed:
         log.info(

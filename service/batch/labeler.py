@@ -7,6 +7,7 @@ Document is prepared once and feeds both the tagger and, with ``summaries``, the
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from model.article import ArticleError, record_id
 from model.bundle import Bundle, load_bundle
 from model.predict import prepare_articles
 from service.batch.plan import Shard
-from service.batch.reader import Columns, read_rows, record_date
+from service.batch.reader import Columns, UnreadableFile, read_rows, record_date
 from service.batch.writer import ArchiveError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,27 @@ class ShardLabeler:
             self.summarizer = self.bundle.summarizer or Summarizer.from_config(lead)
 
     def label(self, shard: Shard) -> ShardResult:
-        records = read_rows(Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset)
+        try:
+            records = read_rows(Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset)
+        except UnreadableFile as exc:  # damaged since planning: its rows are errors, job goes on
+            log.warning("%s; its rows %d-%d go to _errors.jsonl", exc, shard.start + 1, shard.stop)
+            return self.unreadable(shard, exc.problem)
         if len(records) != shard.rows:
             raise ArchiveError(
                 f"{shard.path}: expected {shard.rows} rows from {shard.start}, "
                 f"read {len(records)}; was the file changed during the job?"
             )
         return self.label_records(shard.index, shard.path, shard.start, records)
+
+    @staticmethod
+    def unreadable(shard: Shard, problem: str) -> ShardResult:
+        """Every row of a shard whose file cannot be read, as an error row with the reason."""
+        message = f"input file unreadable: {problem}"
+        errors = [
+            {"id": None, "error": message, "file": shard.path, "row": shard.start + i + 1}
+            for i in range(shard.rows)
+        ]
+        return ShardResult(shard.index, [], errors)
 
     def label_records(self, index: int, path: str, start: int, records: list[Any]) -> ShardResult:
         cols = self.columns

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from service.batch.reader import Columns, file_kind, resolve_inputs, scan_file
+from service.batch.reader import (
+    Columns,
+    InputError,
+    UnreadableFile,
+    file_kind,
+    resolve_inputs,
+    scan_file,
+)
 from service.batch.writer import (
     LOCK_FILE,
     ArchiveError,
@@ -127,16 +134,27 @@ def make_plan(
     size = options["shard_size"]
     columns = Columns.from_dict(options["columns"])
     inputs, shards = [], []
+    unreadable: list[UnreadableFile] = []
     for entry in stat_inputs(spec):
         path = Path(entry["path"])
         kind = file_kind(path)
         assert kind is not None  # resolve_inputs only returns known kinds
-        scan = scan_file(path, kind, size, columns, options.get("rows_per_file"))
+        try:
+            scan = scan_file(path, kind, size, columns, options.get("rows_per_file"))
+        except UnreadableFile as exc:  # keep scanning: name every bad file in one go
+            unreadable.append(exc)
+            continue
         inputs.append({**entry, "kind": kind, "rows": scan.rows})
         for k, start in enumerate(range(0, scan.rows, size)):
             offset = scan.offsets[k] if scan.offsets is not None else None
             stop = min(start + size, scan.rows)
             shards.append(Shard(len(shards), str(path), kind, start, stop, offset))
+    if unreadable:
+        names = "; ".join(str(e) for e in unreadable)
+        raise InputError(
+            f"{len(unreadable)} input file(s) cannot be read, nothing was labelled: {names} "
+            "(repair them or move them out of the input, then run again)"
+        )
     return Plan(options, inputs, shards, labels or {})
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import gzip
 import io
 import sys
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from model.files import FILE_ERRORS, FileError, describe, open_input
 from model.predict import RecordError, decode_json_line
 
 # file kind by name ending; the longest ending wins (".jsonl.gz" before ".gz").
@@ -39,6 +39,31 @@ _CSV_FIELD_LIMIT = 2**31 - 1  # articles can be longer than csv's 128 KiB defaul
 
 class InputError(ValueError):
     """An archive input that cannot be used at all (no files, unknown format, no text column)."""
+
+
+class UnreadableFile(InputError):
+    """One input file that cannot be read: corrupt or truncated, or not the format its name
+    says (a text file named ``.parquet``). The message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged file raises: I/O and decompression errors, csv's, Arrow's."""
+    import pyarrow as pa
+
+    return (*FILE_ERRORS, FileError, csv.Error, pa.ArrowException)
+
+
+def _unreadable(path: Path, kind: str, exc: BaseException) -> UnreadableFile:
+    if isinstance(exc, FileError):
+        return UnreadableFile(path, exc.problem)
+    if isinstance(exc, FILE_ERRORS) and not type(exc).__module__.startswith("pyarrow"):
+        return UnreadableFile(path, describe(exc))
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return UnreadableFile(path, f"not a readable {kind} file ({first})")
 
 
 @dataclass(frozen=True)
@@ -106,7 +131,17 @@ def scan_file(
     path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None = None
 ) -> FileScan:
     """Count the rows of one file (at most ``limit``: the first rows only) and, where the format
-    allows, note where every shard starts."""
+    allows, note where every shard starts. A file that cannot be read to the end is an
+    :class:`UnreadableFile` naming it."""
+    try:
+        return _scan(path, kind, shard_size, columns, limit)
+    except InputError:
+        raise
+    except _read_errors() as exc:
+        raise _unreadable(path, kind, exc) from None
+
+
+def _scan(path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None) -> FileScan:
     if kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -120,7 +155,7 @@ def scan_file(
             _check_columns(path, reader.fieldnames or [], columns)
             return FileScan(sum(1 for _ in islice(reader, limit)), None)
     rows, pos, offsets = 0, 0, []
-    with _open_binary(path, kind) as fh:
+    with open_input(path) as fh:
         for raw in islice(fh, limit):
             if rows % shard_size == 0:
                 offsets.append(pos)
@@ -141,7 +176,15 @@ def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
 
 def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None = None) -> list[Any]:
     """Rows ``[start, stop)`` of one file: parsed objects, or a RecordError in a bad row's place.
-    ``offset`` is the byte offset of row ``start`` when the file is seekable (plain JSONL)."""
+    ``offset`` is the byte offset of row ``start`` when the file is seekable (plain JSONL).
+    A file that cannot be read (damaged since it was planned) is an :class:`UnreadableFile`."""
+    try:
+        return _read(path, kind, start, stop, offset)
+    except _read_errors() as exc:
+        raise _unreadable(path, kind, exc) from None
+
+
+def _read(path: Path, kind: str, start: int, stop: int, offset: int | None) -> list[Any]:
     if kind == "parquet":
         return _parquet_rows(path, start, stop)
     if kind in ("csv", "csv.gz"):
@@ -150,7 +193,7 @@ def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None =
                 _csv_row(row, start + i + 1)
                 for i, row in enumerate(islice(csv.DictReader(fh), start, stop))
             ]
-    with _open_binary(path, kind) as fh:
+    with open_input(path) as fh:
         if offset is not None:
             fh.seek(offset)
             lines: Iterator[bytes] = islice(fh, stop - start)
@@ -193,13 +236,9 @@ def _parquet_rows(path: Path, start: int, stop: int) -> list[Any]:
     return out
 
 
-def _open_binary(path: Path, kind: str) -> IO[bytes]:
-    return gzip.open(path, "rb") if kind.endswith(".gz") else open(path, "rb")  # noqa: SIM115
-
-
 def _open_csv(path: Path, kind: str) -> IO[str]:
     csv.field_size_limit(min(_CSV_FIELD_LIMIT, sys.maxsize))
-    raw = _open_binary(path, kind)
+    raw = open_input(path)
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 

@@ -137,7 +137,7 @@ def _short(name: str, width: int = 42) -> str:
     return name if len(name) <= width else name[: width - 1].rstrip() + "…"
 
 
-def plot(cov: Coverage, path: Path) -> None:
+def plot(cov: Coverage, path: Path | IO[bytes]) -> None:
     """Two panels on one time axis. Top: a campaign × period grid with the count in each cell,
     campaigns ordered by total (uncovered ones last, greyed), because a dozen sparse lines are
     unreadable while a grid reads like the table an editor reports. Bottom: topics as stacked
@@ -249,5 +249,5 @@ def plot(cov: Coverage, path: Path) -> None:
         notes.append("archive job not finished: figures are partial")
     if notes:
         bottom.set_xlabel("; ".join(notes), color="firebrick", fontsize=9, loc="left")
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -7,19 +7,29 @@ therefore leaves either the whole part or none of it, plus perhaps a stale tempo
 the next run deletes. A shard's errors are committed the same way *before* its part, so a
 finished part always has its errors beside it.
 
+Between the two, a small record ``_parts/part-NNNNN.json`` is committed: the part's sha256,
+size and row count, and its errors file's. It is written before the part is renamed into
+place, so a part on disk always has its record (crash-consistent), and a resumed job verifies
+every finished part against it: a part whose bytes changed, that was truncated, or that has no
+record is deleted and its shard labelled again.
+
 Names starting with ``_`` or ``.`` (manifest, errors, temporaries) are skipped by pyarrow and
 Spark when they read the folder as a dataset, so ``pd.read_parquet(OUT)`` sees only rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from model.files import atomic_write_bytes, atomic_write_text
+
 ERRORS_DIR = "_errors"
+CHECKS_DIR = "_parts"  # one checksum record per finished part
 LOCK_FILE = "_lock"
 ERRORS_FILE = "_errors.jsonl"
 SUCCESS_FILE = "_SUCCESS"
@@ -58,39 +68,68 @@ def part_path(out: Path, index: int, fmt: str) -> Path:
     return out / part_name(index, fmt)
 
 
-def is_done(out: Path, index: int, fmt: str) -> bool:
-    return part_path(out, index, fmt).is_file()
+MISSING = "missing"
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def _record_path(out: Path, index: int) -> Path:
+    return out / CHECKS_DIR / part_name(index, "json")
+
+
+def _errors_path(out: Path, index: int) -> Path:
+    return out / ERRORS_DIR / part_name(index, "jsonl")
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return size, "sha256:" + h.hexdigest()
+
+
+def part_problem(out: Path, index: int, fmt: str) -> str | None:
+    """What is wrong with shard ``index``'s finished part, or None when it is there and its
+    bytes (and its errors file's) are exactly those recorded when it was written;
+    :data:`MISSING` when the shard simply has no part yet."""
+    part = part_path(out, index, fmt)
+    if not part.is_file():
+        return MISSING
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        record = json.loads(_record_path(out, index).read_text(encoding="utf-8"))
+        size, sha = record["bytes"], record["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "no checksum record (written by an older tinbai, or the record is damaged)"
+    got_size, got_sha = _file_digest(part)
+    if got_size != size:
+        return f"truncated or altered: {got_size} bytes where {size} were written"
+    if got_sha != sha:
+        return "checksum mismatch: its bytes changed after it was written"
+    if record.get("errors"):
+        errors = _errors_path(out, index)
+        if not errors.is_file() or _file_digest(errors)[1] != record.get("errors_sha256"):
+            return f"its errors file {ERRORS_DIR}/{errors.name} is missing or altered"
+    return None
 
 
-def _tmp_path(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{os.getpid()}.tmp")
+def discard_part(out: Path, index: int, fmt: str) -> None:
+    """Delete a part that failed verification (the part first: a record alone means "to do")."""
+    part_path(out, index, fmt).unlink(missing_ok=True)
+    _record_path(out, index).unlink(missing_ok=True)
 
 
-def _commit(tmp: Path, final: Path) -> None:
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-
-
-def atomic_write_text(final: Path, text: str) -> None:
-    tmp = _tmp_path(final)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    _commit(tmp, final)
+def part_rows(out: Path, index: int) -> int:
+    """Rows in a verified part, from its record (no need to open the part again)."""
+    return int(json.loads(_record_path(out, index).read_text(encoding="utf-8"))["rows"])
 
 
 def clean_temporaries(out: Path) -> int:
     """Delete what killed runs left half-written; returns how many files went."""
-    dirs = [d for d in (out, out / ERRORS_DIR) if d.is_dir()]
+    dirs = [d for d in (out, out / ERRORS_DIR, out / CHECKS_DIR) if d.is_dir()]
     stale = [p for d in dirs for p in d.iterdir() if is_temporary(p)]
     for p in stale:
         p.unlink(missing_ok=True)
@@ -116,6 +155,18 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
+def _part_bytes(fmt: str, rows: Sequence[dict[str, Any]], summaries: bool) -> bytes:
+    if fmt == "jsonl":
+        return _jsonl(rows).encode("utf-8")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(list(rows), schema=parquet_schema(summaries))
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
 def write_shard(
     out: Path,
     index: int,
@@ -124,43 +175,31 @@ def write_shard(
     errors: Sequence[dict[str, Any]],
     summaries: bool,
 ) -> None:
-    """Commit one shard: its errors (if any), then its part. Idempotent: same shard, same files."""
+    """Commit one shard: its errors (if any), its checksum record, then its part, each
+    atomically and in that order. Idempotent: same shard, same files."""
+    record: dict[str, Any] = {"part": part_name(index, fmt), "rows": len(rows)}
+    errors_file = _errors_path(out, index)
     if errors:
-        (out / ERRORS_DIR).mkdir(exist_ok=True)
-        atomic_write_text(out / ERRORS_DIR / part_name(index, "jsonl"), _jsonl(errors))
-    final = part_path(out, index, fmt)
-    if fmt == "jsonl":
-        atomic_write_text(final, _jsonl(rows))
-        return
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = parquet_schema(summaries)
-    table = pa.Table.from_pylist(list(rows), schema=schema)
-    tmp = _tmp_path(final)
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
-        fh.flush()
-        os.fsync(fh.fileno())
-    _commit(tmp, final)
-
-
-def count_part_rows(path: Path) -> int:
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    with open(path, "rb") as fh:
-        return sum(1 for _ in fh)
+        errors_file.parent.mkdir(exist_ok=True)
+        data = _jsonl(errors).encode("utf-8")
+        atomic_write_bytes(errors_file, data)
+        record.update(errors=len(errors), errors_sha256=_digest(data))
+    else:
+        errors_file.unlink(missing_ok=True)  # left by an earlier attempt that never finished
+    data = _part_bytes(fmt, rows, summaries)
+    record.update(bytes=len(data), sha256=_digest(data))
+    (out / CHECKS_DIR).mkdir(exist_ok=True)
+    atomic_write_text(_record_path(out, index), json.dumps(record) + "\n")
+    atomic_write_bytes(part_path(out, index, fmt), data)
 
 
 def finalize(out: Path, n_shards: int, fmt: str, expected_rows: int) -> dict[str, int]:
     """Gather the shards' errors into ``_errors.jsonl``, check every input row is accounted for
     exactly once (rows + errors == input rows) and mark the folder ``_SUCCESS``."""
-    ok = sum(count_part_rows(part_path(out, i, fmt)) for i in range(n_shards))
+    ok = sum(part_rows(out, i) for i in range(n_shards))
     lines: list[str] = []
     for i in range(n_shards):
-        f = out / ERRORS_DIR / part_name(i, "jsonl")
+        f = _errors_path(out, i)
         if f.is_file():
             lines.extend(f.read_text(encoding="utf-8").splitlines(keepends=True))
     atomic_write_text(out / ERRORS_FILE, "".join(lines))

@@ -43,12 +43,18 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from model.files import FileError, describe
     from service.cli.common import UserError
 
     try:
         return int(args.run(args) or 0)
-    except UserError as exc:
+    except (UserError, FileError) as exc:
         print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an I/O failure no command foresaw: still one line, not a traceback
+        logging.getLogger("tinbai").debug("I/O error", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"tinbai {args.command}: error: {where}{describe(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

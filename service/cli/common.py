@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -11,6 +10,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from model.bundle import Bundle, BundleError, load_bundle
+from model.files import (
+    FILE_ERRORS,
+    FileError,
+    atomic_output,
+    check_output_path,
+    describe,
+    open_input,
+    same_file,
+)
 from model.paths import DEFAULT_BUNDLE_DIR
 from model.predict import decode_json_line
 
@@ -19,43 +27,58 @@ class UserError(Exception):
     """A problem the user can fix (missing file, bad bundle); printed without a traceback."""
 
 
-def open_text(path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdin.buffer
-    p = Path(path)
-    if not p.is_file():
-        raise UserError(f"input file not found: {path}")
-    return gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")
+def check_paths(inputs: Iterable[str], output: str | None = None) -> None:
+    """Refuse, before anything is opened, a missing input, an output that can never be written
+    and an output that *is* an input (writing it would destroy the input): the old output
+    is never touched by a command that cannot run."""
+    for path in inputs:
+        if path == "-":
+            continue
+        if not Path(path).exists():
+            raise UserError(f"input file not found: {path}")
+        if Path(path).is_dir():
+            raise UserError(f"{path}: is a directory, expected an input file")
+        if output not in (None, "-") and same_file(path, output):
+            raise UserError(
+                f"the output {output} is the input file {path}; writing it would destroy the "
+                "input: choose another output file"
+            )
+    if output not in (None, "-"):
+        check_output_path(output)
 
 
 def read_jsonl(path: str) -> Iterator[Any]:
     """Yield one parsed object per line (blank lines included, as errors), or a
     :class:`RecordError` for a line that is not valid UTF-8 JSON. Nothing is skipped, so
-    output line *n* always answers input line *n*."""
-    with open_text(path) as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            yield decode_json_line(raw, lineno)
+    output line *n* always answers input line *n*. A file that cannot be read to its end (a
+    truncated ``.gz``) raises :class:`FileError` naming it and the last good line."""
+    fh = sys.stdin.buffer if path == "-" else open_input(path)
+    lineno = 0
+    try:
+        with fh:
+            for lineno, raw in enumerate(fh, start=1):  # noqa: B007 (read in the except)
+                yield decode_json_line(raw, lineno)
+    except FILE_ERRORS as exc:
+        raise FileError(path, f"{describe(exc)}, after line {lineno}") from None
 
 
 @contextmanager
 def open_output(path: str) -> Iterator[IO[str]]:
+    """stdout for ``-``, else the file written atomically (see :func:`model.files.atomic_output`):
+    a failed command leaves the old file as it was, never a torn one."""
     if path == "-":
         yield sys.stdout
         return
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    opener = (
-        gzip.open(p, "wt", encoding="utf-8")
-        if p.suffix == ".gz"
-        else open(p, "w", encoding="utf-8")
-    )
-    with opener as fh:
+    with atomic_output(path) as fh:
         yield fh
 
 
 def write_jsonl(fh: IO[str], rows: Iterable[dict[str, Any]]) -> None:
     for row in rows:
-        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        try:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        except UnicodeEncodeError:  # a lone surrogate: write it as a JSON \u escape
+            fh.write(json.dumps(row, ensure_ascii=True) + "\n")
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -107,7 +130,9 @@ def map_jsonl(
     process: Callable[[list[Any]], list[dict[str, Any]]],
 ) -> int:
     """The JSONL contract of ``tinbai tag`` / ``tinbai summarize``: read in batches, write one
-    output line per input line in order, count failures; exit status 0 only if none failed."""
+    output line per input line in order, count failures; exit status 0 only if none failed.
+    The output appears only once complete; any failure leaves the old one untouched."""
+    check_paths([input_path], output_path)
     total = failed = 0
     with open_output(output_path) as out, progress(desc=command) as bar:
         for batch in batched(read_jsonl(input_path), batch_size):

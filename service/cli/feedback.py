@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from service.cli.common import UserError, open_output, write_jsonl
+from service.cli.common import UserError, check_paths, open_output, write_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +30,7 @@ def run_export(args: argparse.Namespace) -> int:
     from service.feedback.store import FeedbackStore, FeedbackStoreError
     from service.settings import get_settings
 
+    check_paths([], args.output)
     url = args.database or get_settings(args.env_file).database_url
     try:
         store = FeedbackStore(url)

@@ -20,9 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from model.files import atomic_output
     from service.batch.report import ReportError, coverage, plot, write_csv
-    from service.cli.common import UserError, open_output
+    from service.cli.common import UserError, check_paths, open_output
 
+    check_paths([], args.output)
+    if args.plot:
+        check_paths([], args.plot)
     try:
         cov = coverage(Path(args.archive), args.by)
     except ReportError as exc:
@@ -36,5 +40,6 @@ def run(args: argparse.Namespace) -> int:
     with open_output(args.output) as fh:
         write_csv(cov, fh)
     if args.plot:
-        plot(cov, Path(args.plot))
+        with atomic_output(args.plot, text=False, compress=False) as png:
+            plot(cov, png)
     return 0

@@ -61,5 +61,7 @@ def run(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="info",
         access_log=not args.no_access_log,
+        # On SIGTERM, requests in flight get this long to finish; then they are cancelled.
+        timeout_graceful_shutdown=settings.graceful_shutdown_s,
     )
     return 0

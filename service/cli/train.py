@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+    from model.files import FileError
     from model.phobert import MissingWeightsError
 
     try:
@@ -32,5 +33,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     except FileNotFoundError as exc:
         raise UserError(f"training data not found: {exc.filename}") from None
+    except FileError as exc:
+        raise UserError(f"training data {exc}") from None
     print_json({"bundle": str(out), "metrics": read_manifest(out).metrics})
     return 0

@@ -3,11 +3,19 @@
 Plain SQLAlchemy 2 (typed ORM, portable column types, JSON for id lists), so the default SQLite
 file and a PostgreSQL URL use the same code. The article text is stored with each correction:
 without it a correction of an article from a newsroom's own archive could never be trained on.
+
+Storage errors are logged in full here (SQLAlchemy's message carries the SQL and its
+parameters, the article text among them) and raised as :class:`FeedbackStoreError` with the
+driver's one-line reason only. A connection opened while the database was unusable stays
+unusable (SQLite opens a read-only file read-only and keeps it so; ``pool_pre_ping`` cannot see
+that), so on an operational error the pool is disposed and a write is tried once more on a
+fresh connection: the store recovers as soon as the database is writable again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +23,10 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+log = logging.getLogger("service.feedback")
 
 
 class FeedbackStoreError(RuntimeError):
@@ -87,6 +97,13 @@ def _safe_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
+def _reason(exc: BaseException) -> str:
+    """The driver's first line (e.g. "attempt to write a readonly database"), no SQL."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:300]
+
+
 class FeedbackStore:
     """Opens (and creates if needed) the corrections table at ``url``."""
 
@@ -108,6 +125,15 @@ class FeedbackStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def _failed(self, action: str, exc: SQLAlchemyError) -> FeedbackStoreError:
+        """Log ``exc`` in full, drop pooled connections after an operational error, and return
+        the short error callers see."""
+        where = _safe_url(self.url)
+        log.error("feedback database %s: cannot %s", where, action, exc_info=exc)
+        if isinstance(exc, DBAPIError):
+            self.engine.dispose()
+        return FeedbackStoreError(f"feedback database {where}: cannot {action}: {_reason(exc)}")
+
     def add(
         self,
         *,
@@ -122,46 +148,63 @@ class FeedbackStore:
         model_name: str | None = None,
         model_version: str | None = None,
     ) -> Correction:
-        row = Correction(
-            created_at=datetime.now(UTC),
-            article_id=article_id,
-            text_hash=text_hash(text),
-            title=title,
-            text=text,
-            predicted_topic=predicted_topic,
-            predicted_campaigns=list(predicted_campaigns),
-            topic=topic,
-            campaigns=list(campaigns),
-            note=note,
-            model_name=model_name,
-            model_version=model_version,
-        )
-        try:
-            with Session(self.engine, expire_on_commit=False) as session:
-                session.add(row)
-                session.commit()
-        except SQLAlchemyError as exc:
-            raise FeedbackStoreError(f"feedback database {_safe_url(self.url)}: {exc}") from None
+        """Record one correction; one retry on a fresh connection after an operational error
+        (a retried commit whose first try did reach the database stores a duplicate, which
+        export folds: the latest correction per article wins)."""
+        created_at = datetime.now(UTC)
+
+        def make_row() -> Correction:
+            return Correction(
+                created_at=created_at,
+                article_id=article_id,
+                text_hash=text_hash(text),
+                title=title,
+                text=text,
+                predicted_topic=predicted_topic,
+                predicted_campaigns=list(predicted_campaigns),
+                topic=topic,
+                campaigns=list(campaigns),
+                note=note,
+                model_name=model_name,
+                model_version=model_version,
+            )
+
+        for attempt in (1, 2):
+            try:
+                return self._insert(make_row())
+            except DBAPIError as exc:
+                if attempt == 2:
+                    raise self._failed("record a correction", exc) from None
+                log.warning("feedback database: insert failed (%s); retrying", _reason(exc))
+                self.engine.dispose()
+            except SQLAlchemyError as exc:
+                raise self._failed("record a correction", exc) from None
+        raise AssertionError("unreachable")
+
+    def _insert(self, row: Correction) -> Correction:
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.add(row)
+            session.commit()
         return row
 
     def corrections(self) -> Iterator[Correction]:
         """Every correction, oldest first."""
-        with Session(self.engine) as session:
-            yield from session.scalars(select(Correction).order_by(Correction.id))
+        try:
+            with Session(self.engine) as session:
+                yield from session.scalars(select(Correction).order_by(Correction.id))
+        except SQLAlchemyError as exc:
+            raise self._failed("read the corrections", exc) from None
 
     def count(self) -> int:
         try:
             with Session(self.engine) as session:
                 return int(session.scalar(select(func.count(Correction.id))) or 0)
         except SQLAlchemyError as exc:
-            raise FeedbackStoreError(f"feedback database {_safe_url(self.url)}: {exc}") from None
+            raise self._failed("count the corrections", exc) from None
 
     def training_rows(self) -> list[dict[str, Any]]:
         """One row per article — its latest correction wins — in order of first correction."""
         latest: dict[str, Correction] = {}
-        try:
-            for c in self.corrections():
-                latest[c.key] = c  # a re-assigned key keeps its first position
-        except SQLAlchemyError as exc:
-            raise FeedbackStoreError(f"feedback database {_safe_url(self.url)}: {exc}") from None
+        for c in self.corrections():
+            latest[c.key] = c  # a re-assigned key keeps its first position
         return [c.to_training_row() for c in latest.values()]

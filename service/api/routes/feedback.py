@@ -11,7 +11,7 @@ from model.taxonomy import Taxonomy
 from service.api.deps import InferenceDep, MetricsDep, SettingsDep, StoreDep
 from service.api.errors import ApiError
 from service.api.results import check_text_size
-from service.api.routes.tag import prepare_checked
+from service.api.routes.tag import analyze_checked
 from service.api.schemas import ArticleIn, FeedbackIn, FeedbackOut
 from service.feedback.store import FeedbackStoreError
 
@@ -50,8 +50,8 @@ async def feedback(
         predicted_topic, predicted_campaigns = body.predicted.topic, body.predicted.campaigns
     else:
         article = ArticleIn(id=body.article_id, title=body.title, text=body.text)
-        _, doc = await prepare_checked(inference, article, settings.max_text_chars)
-        (result,) = await inference.tag([doc])
+        result = (await analyze_checked(inference, article, settings.max_text_chars)).tags
+        assert result is not None
         predicted_topic, predicted_campaigns = result.topic.label, [c.id for c in result.campaigns]
     try:
         row = await run_in_threadpool(
@@ -67,9 +67,13 @@ async def feedback(
             model_name=inference.bundle.name,
             model_version=inference.bundle.version,
         )
-    except FeedbackStoreError as exc:
+    except FeedbackStoreError:
+        # The store has logged the full error; the caller learns nothing of SQL, rows or paths.
         raise ApiError(
-            503, f"cannot record the correction now: {exc}", "storage_unavailable"
+            503,
+            "cannot record the correction now: the feedback database is unavailable; "
+            "try again later",
+            "storage_unavailable",
         ) from None
     metrics.feedback.inc()
     return {

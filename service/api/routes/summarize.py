@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from model.summarize import Budget
 from service.api.deps import InferenceDep, SettingsDep
 from service.api.results import document_dict, summary_dict, tag_dict
-from service.api.routes.tag import prepare_checked
+from service.api.routes.tag import analyze_checked
 from service.api.schemas import AnalyzeIn, AnalyzeOut, SummarizeIn, SummaryOut
 
 router = APIRouter(tags=["summaries"])
@@ -25,11 +25,12 @@ async def summarize(
 ) -> dict[str, Any]:
     """Extractive summary: the article's key body sentences in document order. Give at most one
     budget (``sentences``, ``max_chars`` or ``ratio``); the default is 3 sentences."""
-    art, doc = await prepare_checked(inference, body, settings.max_text_chars)
-    summary = await inference.summarize(doc, budget_of(body))
+    done = await analyze_checked(
+        inference, body, settings.max_text_chars, tag=False, budget=budget_of(body)
+    )
     return {
-        "id": art.id,
-        **summary_dict(summary),
+        "id": done.article.id,
+        **summary_dict(done.summary),  # type: ignore[arg-type]
         "scorer": inference.summarizer.scorer_name,
         "model": inference.model_info,
     }
@@ -41,16 +42,14 @@ async def analyze(
 ) -> dict[str, Any]:
     """Tags and summary in one call. The article is cleaned and split (and, with ``presegment``,
     segmented) once; the same prepared document goes to the tagger and the summariser."""
-    art, doc = await prepare_checked(inference, body, settings.max_text_chars)
-    (result,) = await inference.tag([doc])
-    summary = await inference.summarize(doc, budget_of(body))
+    done = await analyze_checked(inference, body, settings.max_text_chars, budget=budget_of(body))
     out: dict[str, Any] = {
-        "id": art.id,
-        **tag_dict(result, inference.bundle.taxonomy),
-        **summary_dict(summary),
+        "id": done.article.id,
+        **tag_dict(done.tags, inference.bundle.taxonomy),  # type: ignore[arg-type]
+        **summary_dict(done.summary),  # type: ignore[arg-type]
         "scorer": inference.summarizer.scorer_name,
         "model": inference.model_info,
     }
     if body.include_document:
-        out["document"] = document_dict(doc)
+        out["document"] = document_dict(done.doc)
     return out

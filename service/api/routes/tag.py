@@ -7,21 +7,32 @@ from typing import Any
 from fastapi import APIRouter
 
 from model.article import ArticleError
+from model.summarize import Budget
 from service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from service.api.errors import ApiError
+from service.api.inference import Analysis, Inference
 from service.api.results import check_text_size, tag_dict
 from service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
 
 router = APIRouter(tags=["tagging"])
 
 
-async def prepare_checked(inference: InferenceDep, article: ArticleIn, limit: int):
-    """Size check (413), then the one text pipeline; content problems are 422s naming the field."""
+async def analyze_checked(
+    inference: Inference,
+    article: ArticleIn,
+    limit: int,
+    *,
+    tag: bool = True,
+    budget: Budget | None = None,
+) -> Analysis:
+    """Size check (413), then the one text pipeline and the models asked for, off the event
+    loop; content problems are 422s naming the field."""
     check_text_size(article.text, limit)
     if article.title:
         check_text_size(article.title, limit, "title")
+    record = {"id": article.id, "title": article.title, "text": article.text}
     try:
-        return await inference.prepare(article.model_dump(include={"id", "title", "text"}))
+        return await inference.analyze(record, tag=tag, budget=budget)
     except ArticleError as exc:
         raise ApiError(422, str(exc)) from None
 
@@ -30,11 +41,10 @@ async def prepare_checked(inference: InferenceDep, article: ArticleIn, limit: in
 async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
     """Tag one article: its topic (with the full ranking) and the campaigns it covers, each
     with the body sentences that justify it."""
-    art, doc = await prepare_checked(inference, article, settings.max_text_chars)
-    (result,) = await inference.tag([doc])
+    done = await analyze_checked(inference, article, settings.max_text_chars)
     return {
-        "id": art.id,
-        **tag_dict(result, inference.bundle.taxonomy),
+        "id": done.article.id,
+        **tag_dict(done.tags, inference.bundle.taxonomy),  # type: ignore[arg-type]
         "model": inference.model_info,
     }
 
