@@ -294,5 +294,7 @@ def select_length_aware(
 
 
 def load_summarizer(directory: Path) -> Summarizer:
-    config = json.loads((Path(directory) / CONFIG_FILE).read_text(encoding="utf-8"))
+    from model.bundle import read_json
+
+    config = read_json(Path(directory) / CONFIG_FILE)
     return Summarizer.from_config(config, Path(directory))
