@@ -221,10 +221,10 @@ def read_manifest(path: str | Path) -> BundleManifest:
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise BundleError(f"{path}: not a model bundle (no {MANIFEST} in it)")
-    raw = read_json(manifest_path)
     try:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
         manifest = BundleManifest.model_validate(raw)
-    except ValidationError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
         raise BundleError(f"{manifest_path}: unreadable manifest: {exc}") from None
     if manifest.format_version > FORMAT_VERSION:
         raise BundleError(
