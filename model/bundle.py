@@ -9,6 +9,7 @@ code on load. A bundle of an unknown kind, or of a newer format, fails with a cl
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -18,8 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -55,6 +57,85 @@ class BundleError(RuntimeError):
     """A bundle that cannot be loaded; the message names the path and the reason."""
 
 
+T = TypeVar("T")
+
+
+def read_file(path: Path, read: Callable[[Path], T]) -> T:
+    """``read(path)`` for one file of a bundle; every loader reads its files through this.
+
+    Whatever a damaged file makes its parser raise (a truncated zip, bad JSON, a safetensors
+    header cut short, bytes that are not UTF-8…) becomes one :class:`BundleError` naming the
+    file and the reason, never a traceback: the parsers' exception types are too many and
+    too varied to list, so anything but a BundleError is caught here."""
+    try:
+        return read(path)
+    except BundleError:
+        raise
+    except FileNotFoundError:
+        raise BundleError(f"{path}: missing from the bundle") from None
+    except Exception as exc:  # noqa: BLE001 — see the docstring
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise BundleError(
+            f"{path}: unreadable, the file is damaged or not what the bundle expects "
+            f"({type(exc).__name__}{': ' + reason if reason else ''})"
+        ) from None
+
+
+def read_json(path: Path) -> Any:
+    """A bundle's JSON file, through :func:`read_file`."""
+    return read_file(path, lambda p: json.loads(p.read_text(encoding="utf-8")))
+
+
+def read_text(path: Path) -> str:
+    """A bundle's text file, through :func:`read_file`."""
+    return read_file(path, lambda p: p.read_text(encoding="utf-8"))
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of a bundle's ``.npz``, read now (``np.load`` is lazy, so a damaged
+    member would otherwise fail later, at first use), through :func:`read_file`."""
+
+    def read(p: Path) -> dict[str, np.ndarray]:
+        with np.load(p, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+
+    return read_file(path, read)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_checksums(directory: Path) -> dict[str, str]:
+    """sha256 of every file of a bundle but ``bundle.json``, by POSIX path relative to it."""
+    directory = Path(directory)
+    return {
+        p.relative_to(directory).as_posix(): sha256_file(p)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.relative_to(directory).as_posix() != MANIFEST
+    }
+
+
+def verify_checksums(path: Path, checksums: dict[str, str]) -> None:
+    """Check every file ``bundle.json`` lists against its recorded sha256, so flipped bytes
+    are caught at load, not as odd predictions. Bundles written before checksums were
+    recorded list none, and load as before."""
+    for name, expected in checksums.items():
+        file = path / name
+        if not file.is_file():
+            raise BundleError(f"{file}: missing from the bundle (bundle.json lists it)")
+        actual = read_file(file, sha256_file)
+        if actual != expected:
+            raise BundleError(
+                f"{file}: checksum mismatch, the file is damaged or was changed after the "
+                f"bundle was written (sha256 {actual[:12]}…, bundle.json says {expected[:12]}…)"
+            )
+
+
 class BundleManifest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -72,6 +153,7 @@ class BundleManifest(BaseModel):
     training: dict[str, Any] = Field(default_factory=dict)  # config, data fingerprint, seed
     components: dict[str, str] = Field(default_factory=dict)  # part → versioned implementation
     library_versions: dict[str, str] = Field(default_factory=dict)
+    checksums: dict[str, str] = Field(default_factory=dict)  # file → sha256; verified at load
 
 
 def library_versions() -> dict[str, str]:
@@ -107,16 +189,31 @@ class Bundle:
 
 
 def write_manifest(directory: Path, manifest: BundleManifest, taxonomy: Taxonomy) -> None:
-    """Write ``bundle.json`` and the taxonomy snapshot the bundle was trained with."""
+    """Write the taxonomy snapshot the bundle was trained with, then ``bundle.json`` with
+    the checksum of every file in ``directory``: call it last, when all weights are written
+    (a file added later is not verified unless :func:`record_checksums` is run)."""
     directory.mkdir(parents=True, exist_ok=True)
     manifest.library_versions = manifest.library_versions or library_versions()
     with open(directory / TAXONOMY_FILE, "w", encoding="utf-8") as fh:
         yaml.safe_dump(
             taxonomy.model_dump(exclude_none=True), fh, allow_unicode=True, sort_keys=False
         )
+    _write_json_manifest(directory, manifest)
+
+
+def _write_json_manifest(directory: Path, manifest: BundleManifest) -> None:
+    manifest.checksums = file_checksums(directory)
     with open(directory / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump(manifest.model_dump(), fh, ensure_ascii=False, indent=2, sort_keys=False)
         fh.write("\n")
+
+
+def record_checksums(directory: Path) -> BundleManifest:
+    """Re-record the checksums of every file of an existing bundle (after files were added
+    to it, e.g. an ONNX export); ``bundle.json`` changes in that field only."""
+    manifest = read_manifest(directory)
+    _write_json_manifest(Path(directory), manifest)
+    return manifest
 
 
 def read_manifest(path: str | Path) -> BundleManifest:
@@ -127,7 +224,7 @@ def read_manifest(path: str | Path) -> BundleManifest:
     try:
         raw = json.loads(manifest_path.read_text(encoding="utf-8"))
         manifest = BundleManifest.model_validate(raw)
-    except (json.JSONDecodeError, ValidationError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
         raise BundleError(f"{manifest_path}: unreadable manifest: {exc}") from None
     if manifest.format_version > FORMAT_VERSION:
         raise BundleError(
@@ -152,6 +249,7 @@ def load_bundle(
     ``options`` go to the kind's loader (e.g. ``backend="onnx"`` for transformer bundles)."""
     path = Path(path)
     manifest = read_manifest(path)
+    verify_checksums(path, manifest.checksums)
     try:
         taxonomy = load_taxonomy(taxonomy_path or path / TAXONOMY_FILE)
     except TaxonomyError as exc:
@@ -168,9 +266,19 @@ def load_bundle(
         raise BundleError(f"{path}: cannot load {manifest.kind} bundle: {exc}") from exc
     summarizer = None
     if (path / SUMMARIZER_DIR).is_dir():
+        from model.limits import LimitsError
         from model.summarize import load_summarizer
 
-        summarizer = load_summarizer(path / SUMMARIZER_DIR)
+        try:
+            summarizer = load_summarizer(path / SUMMARIZER_DIR)
+        except BundleError:
+            raise
+        except LimitsError as exc:
+            raise BundleError(str(exc)) from None
+        except (OSError, ValueError, KeyError) as exc:
+            raise BundleError(
+                f"{path / SUMMARIZER_DIR}: cannot load the summariser: {exc}"
+            ) from None
     return Bundle(
         path=path, manifest=manifest, taxonomy=taxonomy, tagger=tagger, summarizer=summarizer
     )

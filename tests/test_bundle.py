@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -94,3 +95,84 @@ def test_edited_taxonomy_threshold_overrides_tuned_one(tiny_bundle: Path, tmp_pa
     edited.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     res = load_bundle(tiny_bundle, taxonomy_path=edited).tag(_docs())
     assert res[2].campaigns == ()
+
+
+# -- damaged bundle files: one BundleError naming the file (issue 9) ------------------------
+
+
+def _without_checksums(src: Path, dst: Path) -> Path:
+    """A copy of ``src`` as bundles were written before checksums were recorded."""
+    shutil.copytree(src, dst)
+    raw = json.loads((dst / "bundle.json").read_text(encoding="utf-8"))
+    raw.pop("checksums")
+    (dst / "bundle.json").write_text(json.dumps(raw), encoding="utf-8")
+    return dst
+
+
+def test_every_file_is_checksummed_and_verified(tiny_bundle: Path, tmp_path: Path) -> None:
+    raw = json.loads((tiny_bundle / "bundle.json").read_text(encoding="utf-8"))
+    files = sorted(
+        p.relative_to(tiny_bundle).as_posix() for p in tiny_bundle.rglob("*") if p.is_file()
+    )
+    assert sorted(raw["checksums"]) == [f for f in files if f != "bundle.json"]
+    copy = tmp_path / "b"
+    shutil.copytree(tiny_bundle, copy)
+    weights = copy / "topic_weights.npz"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte; the zip footer is intact
+    weights.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match=r"topic_weights.npz: checksum mismatch"):
+        load_bundle(copy)
+
+
+def test_any_damaged_file_is_named_even_without_checksums(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    old = _without_checksums(tiny_bundle, tmp_path / "old")
+    load_bundle(old)  # an older bundle without checksums still loads
+    for name in ("topic_weights.npz", "topic.json", "campaigns.json", "topic_vocab.txt"):
+        copy = tmp_path / name
+        shutil.copytree(old, copy)
+        target = copy / name
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+        with pytest.raises(BundleError) as info:
+            load_bundle(copy)
+        message = str(info.value)
+        assert message.startswith(f"{target}:") and "\n" not in message, message
+
+
+def test_damaged_summariser_files_are_named(tmp_path: Path) -> None:
+    from model.paths import DEFAULT_BUNDLE_DIR
+
+    old = _without_checksums(DEFAULT_BUNDLE_DIR, tmp_path / "old")
+    for name in ("ranker.npz", "vocabulary.json", "summarizer.json"):
+        copy = tmp_path / name
+        shutil.copytree(old, copy)
+        target = copy / "summarizer" / name
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+        with pytest.raises(BundleError, match=rf"^{re.escape(str(target))}: unreadable"):
+            load_bundle(copy)
+
+
+def test_shipped_bundle_carries_checksums() -> None:
+    from model.bundle import file_checksums
+    from model.paths import DEFAULT_BUNDLE_DIR
+
+    manifest = read_manifest(DEFAULT_BUNDLE_DIR)
+    assert manifest.checksums == file_checksums(DEFAULT_BUNDLE_DIR)
+
+
+def test_cli_reports_a_damaged_bundle_in_one_line_and_exits_2(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.cli import main
+
+    copy = tmp_path / "b"
+    shutil.copytree(tiny_bundle, copy)
+    (copy / "topic_weights.npz").write_bytes(b"PK\x03\x04 truncated")
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "1", "text": "Chữ."}\n', encoding="utf-8")
+    for command in ("tag", "summarize"):
+        assert main([command, str(inp), "-o", str(tmp_path / "o.jsonl"), "--model", str(copy)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "topic_weights.npz" in err[0], err

@@ -4,6 +4,7 @@ loss, learning, bundle round trip, ONNX int8 agreement, and the missing-weights 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -459,3 +460,19 @@ def test_cli_tag_and_api_serve_a_phobert_bundle(
     body = res.json()
     assert body["model"]["kind"] == "phobert" and body["topic"]["label"] == "suc-khoe"
     assert len(body["topic"]["ranking"]) == 10
+
+
+@needs_tokenizer
+def test_damaged_safetensors_is_one_bundle_error(phobert_bundle: Path, tmp_path: Path) -> None:
+    from model.bundle import BundleError, load_bundle
+
+    raw = json.loads((phobert_bundle / "bundle.json").read_text(encoding="utf-8"))
+    assert "encoder/model.safetensors" in raw["checksums"]
+    copy = tmp_path / "copy"
+    shutil.copytree(phobert_bundle, copy)
+    raw.pop("checksums")  # as older bundles: the parser itself must name the file
+    (copy / "bundle.json").write_text(json.dumps(raw), encoding="utf-8")
+    weights = copy / "encoder" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(BundleError, match=rf"^{re.escape(str(weights))}: unreadable"):
+        load_bundle(copy, backend="torch")

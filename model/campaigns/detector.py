@@ -212,7 +212,9 @@ class CampaignDetector:
     def load(
         cls, directory: Path, taxonomy: Taxonomy, thresholds: dict[str, float]
     ) -> CampaignDetector:
-        raw = json.loads((directory / "campaigns.json").read_text(encoding="utf-8"))
+        from model.bundle import read_json
+
+        raw = read_json(directory / "campaigns.json")
         if raw.get("version") != cls.version:
             raise ValueError(
                 f"unsupported campaign detector {raw.get('version')!r} (this tinbai reads "

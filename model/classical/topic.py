@@ -108,11 +108,18 @@ class TopicClassifier:
 
     @classmethod
     def load(cls, directory: Path) -> TopicClassifier:
-        meta = json.loads((directory / "topic.json").read_text(encoding="utf-8"))
+        from model.bundle import BundleError, read_arrays, read_json, read_text
+
+        meta = read_json(directory / "topic.json")
         if meta.get("version") != cls.version:
             raise ValueError(f"unsupported topic classifier {meta.get('version')!r}")
-        terms = (directory / "topic_vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
-        weights = np.load(directory / "topic_weights.npz")
+        terms = read_text(directory / "topic_vocab.txt").split("\n")[:-1]
+        weights = read_arrays(directory / "topic_weights.npz")
+        if len(terms) != len(weights["idf"]) or len(terms) != weights["coef"].shape[-1]:
+            raise BundleError(  # e.g. a vocabulary cut short at a line end still decodes
+                f"{directory / 'topic_vocab.txt'}: {len(terms)} terms, but topic_weights.npz "
+                f"has weights for {len(weights['idf'])}; the bundle is damaged"
+            )
         vectorizer = make_vectorizer(meta["params"], {t: i for i, t in enumerate(terms)})
         vectorizer.idf_ = weights["idf"].astype(np.float64)
         return cls(

@@ -131,12 +131,21 @@ class TwoHeadModel(nn.Module):
     def load(cls, directory: Path) -> TwoHeadModel:
         """Rebuild from :meth:`save`. Tensors are copied into the freshly built model one at a
         time, so peak memory is the model plus one tensor, not two copies of the weights."""
-        from safetensors import safe_open
-        from transformers import RobertaConfig, RobertaModel
+        from transformers import RobertaConfig
 
-        with safe_open(str(directory / WEIGHTS), framework="pt") as fh:
+        from model.bundle import read_file, read_json
+
+        config = RobertaConfig.from_dict(read_json(directory / ENCODER_CONFIG))
+        return read_file(directory / WEIGHTS, lambda p: cls._load_weights(p, config))
+
+    @classmethod
+    def _load_weights(cls, path: Path, config: Any) -> TwoHeadModel:
+        from safetensors import safe_open
+        from transformers import RobertaModel
+
+        directory = path.parent
+        with safe_open(str(path), framework="pt") as fh:
             heads = json.loads(fh.metadata()["heads"])
-            config = RobertaConfig.from_json_file(str(directory / ENCODER_CONFIG))
             model = cls(
                 RobertaModel(config, add_pooling_layer=False),
                 heads["n_topics"],

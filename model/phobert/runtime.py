@@ -64,7 +64,12 @@ class OrtRunner:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        from model.bundle import read_file
+
+        self.session = read_file(
+            path,
+            lambda p: ort.InferenceSession(str(p), opts, providers=["CPUExecutionProvider"]),
+        )
         self.name = "onnx-int8" if path.name == ONNX_INT8 else "onnx-fp32"
         self.path = path
 

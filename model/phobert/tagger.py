@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from model.bundle import BundleError, BundleManifest
+from model.bundle import BundleError, BundleManifest, read_file, read_json
 from model.campaigns import CampaignDetector
 from model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
 from model.phobert.runtime import BACKENDS, Runner, pick_runner
@@ -165,7 +165,7 @@ def load_tagger(
         raise BundleError(
             f"{path}: unknown backend {backend!r} (choose from {', '.join(BACKENDS)})"
         )
-    cfg = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
+    cfg = read_json(path / CONFIG_FILE)
     if cfg.get("version") != COMPONENT:
         raise BundleError(f"{path}: unsupported phobert tagger {cfg.get('version')!r}")
     window = dict(cfg["window"])
@@ -187,7 +187,7 @@ def load_tagger(
         raise BundleError(str(exc)) from None
     return PhobertTagger(
         runner=runner,
-        tokenizer=load_tokenizer(path / TOKENIZER_DIR),
+        tokenizer=read_file(path / TOKENIZER_DIR, load_tokenizer),
         spec=spec,
         topic_labels=manifest.labels["topics"],
         campaign_ids=campaign_ids,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, combinations
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from model.limits import SummarizerLimits, load_limits
 from model.text import Document
 
 CONFIG_FILE = "summarizer.json"
@@ -93,11 +94,16 @@ class Summarizer:
     """Scores sentences with a named scorer and selects them under a :class:`Budget`."""
 
     def __init__(
-        self, scorer_name: str, scorer: Scorer, config: dict[str, Any] | None = None
+        self,
+        scorer_name: str,
+        scorer: Scorer,
+        config: dict[str, Any] | None = None,
+        limits: SummarizerLimits | None = None,
     ) -> None:
         self.scorer_name = scorer_name
         self.scorer = scorer
         self.config = config or {}
+        self.limits = limits or load_limits().summarizer
 
     @classmethod
     def from_config(cls, config: dict[str, Any], directory: Path | None = None) -> Summarizer:
@@ -113,6 +119,7 @@ class Summarizer:
         budget = budget or Budget()
         if not doc.sentences:
             return Summary(())
+        doc = bounded_prefix(doc, self.limits)
         scores = np.asarray(self.scorer(doc), dtype=np.float64)
         order = sorted(range(len(doc.sentences)), key=lambda i: (-scores[i], i))
         anchored = bool(self.config.get("anchor_lead_paragraph")) and has_lead_paragraph(doc)
@@ -147,6 +154,35 @@ class Summarizer:
         (directory / CONFIG_FILE).write_text(
             json.dumps(self.to_config(), indent=2), encoding="utf-8"
         )
+
+
+def bounded_prefix(doc: Document, limits: SummarizerLimits) -> Document:
+    """The first body sentences of ``doc`` that the summariser may read: at most
+    ``limits.max_sentences``, and fewer when (sentences + 1) × distinct syllables — the size
+    of the dense feature matrices — would pass ``limits.max_feature_cells``; never fewer than
+    one. Linear in the text, and ``doc`` itself when it is within the bounds (ordinary
+    articles are far below them), so outputs on them cannot change."""
+    cap = min(len(doc.sentences), limits.max_sentences)
+    sentences = doc.sentences[:cap]
+    # Cheap test first: an article has no more distinct syllables than characters.
+    chars = len(doc.title) + sum(len(s.text) for s in sentences)
+    if (cap + 1) * (chars + 1) > limits.max_feature_cells:
+        seen = set(_SYLLABLE.findall(doc.title.lower()))
+        keep = 0
+        for s in sentences:
+            seen.update(_SYLLABLE.findall(s.text.lower()))
+            if keep and (keep + 2) * max(len(seen), 1) > limits.max_feature_cells:
+                break
+            keep += 1
+        cap = keep
+    if cap == len(doc.sentences):
+        return doc
+    segmented = doc.segmented_sentences
+    return replace(
+        doc,
+        sentences=doc.sentences[:cap],
+        segmented_sentences=segmented[:cap] if segmented is not None else None,
+    )
 
 
 def has_lead_paragraph(doc: Document, max_sentences: int = 2) -> bool:
@@ -258,5 +294,7 @@ def select_length_aware(
 
 
 def load_summarizer(directory: Path) -> Summarizer:
-    config = json.loads((Path(directory) / CONFIG_FILE).read_text(encoding="utf-8"))
+    from model.bundle import read_json
+
+    config = read_json(Path(directory) / CONFIG_FILE)
     return Summarizer.from_config(config, Path(directory))

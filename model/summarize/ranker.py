@@ -120,10 +120,12 @@ class TreeEnsemble:
 
 
 def load_model(path: Path) -> RankerWeights | TreeEnsemble:
-    with np.load(path, allow_pickle=False) as data:
-        if "tree_feature" in data:
-            return TreeEnsemble.from_arrays(data)
-    return RankerWeights.load(path)
+    from model.bundle import read_arrays, read_file
+
+    data = read_arrays(path)
+    if "tree_feature" in data:
+        return read_file(path, lambda _: TreeEnsemble.from_arrays(data))
+    return read_file(path, RankerWeights.load)
 
 
 def save_vocabulary(vocab: Vocabulary, path: Path) -> None:
@@ -143,7 +145,13 @@ def save_vocabulary(vocab: Vocabulary, path: Path) -> None:
 
 
 def load_vocabulary(path: Path) -> Vocabulary:
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    from model.bundle import read_file, read_json
+
+    raw = read_json(path)
+    return read_file(path, lambda _: _vocabulary(raw))
+
+
+def _vocabulary(raw: dict[str, Any]) -> Vocabulary:
     return Vocabulary(
         index={w: i for i, w in enumerate(raw["words"])},
         idf=np.array(raw["idf"], dtype=np.float64),

@@ -21,8 +21,10 @@ from model.paths import CONFIG_DIR
 from model.text.normalize import normalize
 
 DEFAULT_RULES_PATH = CONFIG_DIR / "cleaning.yaml"
-# Vietnamese end-of-article marker "./." (and "/.") becomes a plain full stop.
-_END_MARK = re.compile(r"\s*\.?/\.\s*$")
+# Vietnamese end-of-article marker "./." (and "/.") becomes a plain full stop. The match may
+# only start where a whitespace run starts (lookbehind), or a long run of whitespace would be
+# rescanned from each of its characters (quadratic).
+_END_MARK = re.compile(r"(?<!\s)\s*+\.?/\.\s*+$")
 
 
 class CleaningRules(BaseModel):

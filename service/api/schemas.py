@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from model.article import ArticleError, check_id, check_text
 from service.api.examples import EXAMPLE_ARTICLE
 
 
@@ -21,6 +22,27 @@ def _not_blank(text: str) -> str:
     if not text.strip():
         raise ValueError("is empty or only whitespace")
     return text
+
+
+def _valid_text(value: str | None, info: ValidationInfo) -> str | None:
+    """The CLI's and archive jobs' check (model.article.check_text): unpaired surrogates are
+    rejected (422 naming the field), control characters other than tab/newline removed."""
+    if value is None:
+        return None
+    try:
+        return check_text(value, info.field_name or "text")
+    except ArticleError as exc:
+        raise ValueError(exc.problem) from None
+
+
+def _valid_id(value: str | None, info: ValidationInfo) -> str | None:
+    """The CLI's id check (model.article.check_id): no surrogates or control characters."""
+    if value is None:
+        return None
+    try:
+        return check_id(value, info.field_name or "id")
+    except ArticleError as exc:
+        raise ValueError(exc.problem) from None
 
 
 def _id_to_str(value: Any) -> Any:
@@ -40,7 +62,8 @@ class ArticleIn(BaseModel):
     )
 
     _id = field_validator("id", mode="before")(_id_to_str)
-
+    _id_chars = field_validator("id")(_valid_id)
+    _chars = field_validator("title", "text")(_valid_text)  # before the blank check
     _text = field_validator("text")(_not_blank)
 
 
@@ -232,7 +255,8 @@ class FeedbackIn(BaseModel):
     note: str | None = Field(None, max_length=2000)
 
     _id = field_validator("article_id", mode="before")(_id_to_str)
-
+    _id_chars = field_validator("article_id")(_valid_id)
+    _chars = field_validator("title", "text", "note")(_valid_text)  # before the blank check
     _text = field_validator("text")(_not_blank)
 
 

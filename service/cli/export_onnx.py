@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.bundle import BundleError, read_manifest
+    from model.bundle import BundleError, read_manifest, record_checksums
 
     bundle = Path(args.bundle)
     try:
@@ -40,9 +40,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.verbose:  # the exporter and quantiser log every graph pass at INFO
         logging.getLogger().setLevel(logging.WARNING)
     t0 = time.time()
-    paths = export_onnx(
-        TwoHeadModel.load(bundle / ENCODER_DIR), bundle / ONNX_DIR, quantize=not args.no_int8
-    )
+    try:
+        model = TwoHeadModel.load(bundle / ENCODER_DIR)
+    except BundleError as exc:
+        raise UserError(str(exc)) from None
+    paths = export_onnx(model, bundle / ONNX_DIR, quantize=not args.no_int8)
+    record_checksums(bundle)  # the graphs are bundle files too: verified at load from now on
     print_json(
         {
             name: {"path": str(p), "mb": round(p.stat().st_size / 2**20, 1)}

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from model.article import ArticleError
+from model.predict import error_row
 from model.summarize import Budget
 from service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from service.api.errors import ApiError
@@ -71,7 +72,7 @@ async def tag_batch(
     results: list[dict[str, Any]] = []
     for i, rec in enumerate(records):
         if errors[i] is not None:
-            results.append({"id": rec.get("id"), "error": errors[i]})
+            results.append(error_row(rec, errors[i]))  # the id escaped if it must be
         else:
             results.append({"id": articles[i].id, **tag_dict(tagged[i], inference.bundle.taxonomy)})  # type: ignore[union-attr]
     return {"results": results, "ok": len(ok), "failed": n - len(ok), "model": inference.model_info}
