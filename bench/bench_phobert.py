@@ -52,7 +52,7 @@ def make_random_bundle(directory: Path, encoder: dict, max_length: int = 256) ->
 
     from model.bundle import BundleManifest, write_manifest
     from model.campaigns import CampaignDetector, ThemeModel
-    from model.campaigns.detector import FEATURES
+    from model.campaigns.features import FeatureSpec
     from model.paths import SHARED_DIR
     from model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer
     from model.phobert.modeling import TwoHeadModel, random_encoder
@@ -72,8 +72,9 @@ def make_random_bundle(directory: Path, encoder: dict, max_length: int = 256) ->
     }
     model = TwoHeadModel(random_encoder(cfg), len(taxonomy.topic_ids), len(taxonomy.campaign_ids))
     model.save(directory / ENCODER_DIR)
-    k = len(FEATURES)
-    theme = ThemeModel(np.zeros(k), 0.0, np.zeros(k), np.ones(k))
+    spec = FeatureSpec(("base", "structure"))
+    k = len(spec.names)
+    theme = ThemeModel(spec, np.zeros(k), 0.0, np.zeros(k), np.ones(k))
     CampaignDetector(taxonomy, theme, {}).save(directory)
     write_tagger_config(directory, WindowSpec(max_length, 64, 4), "mean", 16, None)
     manifest = BundleManifest(

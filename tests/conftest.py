@@ -58,17 +58,20 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     )
     passing = "Ông cũng nhắc tới phong trào hiến máu trong một câu."
     labels = []
+    topics = list(TOPIC_WORDS)
     for i in range(12):
-        a = make_article("suc-khoe", rng, theme)
+        # themes and passing mentions in every topic, the title naming the campaign or not:
+        # the theme model must learn the campaign's place in the text, not the topic
+        a = make_article(topics[i % len(topics)], rng, theme)
         labels.append(
             {
                 "id": f"c-pos-{i}",
-                "title": "Ngày hội hiến máu tình nguyện",
+                "title": "Ngày hội hiến máu tình nguyện" if i % 2 else a["title"],
                 "text": a["text"],
                 "campaigns": ["hien-mau-tinh-nguyen"],
             }
         )
-        b = make_article("kinh-doanh", rng, passing)
+        b = make_article(topics[(i + 1) % len(topics)], rng, passing)
         labels.append({"id": f"c-neg-{i}", "title": b["title"], "text": b["text"], "campaigns": []})
     return {
         "train": write_jsonl(d / "train.jsonl", train),

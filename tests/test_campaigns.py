@@ -5,13 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from model.campaigns import CueMatcher
-from model.campaigns.detector import FEATURES, ThemeModel, evidence_sentences, theme_features
+from model.campaigns.detector import ThemeModel, evidence_sentences
+from model.campaigns.features import BASE, STRUCTURE, FeatureSpec, base_features, structure_features
+from model.campaigns.lexical import LexicalModel, hash_texts
+from model.campaigns.matcher import quote_spans
 from model.taxonomy import load_taxonomy
 from model.text import prepare
 
 
+def theme_features(doc, hits, all_hits) -> np.ndarray:
+    return np.asarray(base_features(doc, hits, all_hits) + structure_features(doc, hits, all_hits))
+
+
 def _feature(vec: np.ndarray, name: str) -> float:
-    return float(vec[FEATURES.index(name)])
+    return float(vec[(BASE + STRUCTURE).index(name)])
 
 
 def test_cues_match_across_tone_mark_styles_and_case() -> None:
@@ -69,14 +76,61 @@ def test_evidence_is_body_sentences_in_document_order() -> None:
     assert ev == ("Ngày hội hiến máu diễn ra.", "Hiến máu cứu người, hiến máu là nghĩa cử.")
 
 
-def test_theme_model_round_trips_as_json() -> None:
-    rng = np.random.default_rng(0)
-    model = ThemeModel(
-        rng.normal(size=len(FEATURES)),
-        0.3,
-        rng.normal(size=len(FEATURES)),
-        np.abs(rng.normal(size=len(FEATURES))) + 0.1,
+def test_list_and_quote_structure_features() -> None:
+    tax = load_taxonomy()
+    doc = prepare(
+        "Tỉnh triển khai nhiều chương trình: giảm nghèo, y tế, giáo dục, xây dựng nông thôn mới "
+        "và giao thông. Hưởng ứng cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”, "
+        "siêu thị mở phiên chợ.",
+        "Tin tỉnh",
     )
-    again = ThemeModel.from_dict(model.to_dict())
-    x = rng.normal(size=(4, len(FEATURES)))
+    hits = CueMatcher(tax).match(doc)
+    ntm = theme_features(doc, hits["nong-thon-moi"], hits)
+    assert _feature(ntm, "frac_list_cue_sentences") == 1.0
+    assert _feature(ntm, "frac_quoted_cues") == 0.0
+    hv = theme_features(doc, hits["hang-viet"], hits)
+    assert _feature(hv, "frac_quoted_cues") == 1.0
+
+
+def test_quote_spans_pair_left_to_right_and_stay_linear() -> None:
+    assert quote_spans('a “b” c "d" “e') == [(2, 5), (8, 11)]
+    assert quote_spans("“" * 50_000) == []  # unmatched marks: no span, one pass
+
+
+def test_lexical_model_scores_like_a_dense_dot_product() -> None:
+    rng = np.random.default_rng(1)
+    x = hash_texts(["triển khai kế hoạch tuyên truyền", "bị bắt giữ tại chỗ", ""])
+    coef = np.zeros(x.shape[1])
+    idx = rng.choice(x.shape[1], 5000, replace=False)
+    coef[idx] = rng.normal(size=5000)
+    coef[x.indices] = rng.normal(size=len(x.indices))
+    model = LexicalModel.from_dense(coef, 0.25)
+    assert np.allclose(model.logits(x), x @ coef + 0.25)
+    again = LexicalModel.from_arrays(model.to_arrays("m"), "m")
+    assert np.allclose(again.logits(x), model.logits(x))
+
+
+def test_theme_model_round_trips_as_json_and_arrays() -> None:
+    rng = np.random.default_rng(0)
+    spec = FeatureSpec(("base", "structure", "topics", "lexical", "prior"), ("a", "b"))
+    k = len(spec.names)
+    lex = LexicalModel.from_dense(rng.normal(size=1 << 18) * (rng.random(1 << 18) < 0.01), 0.1)
+    model = ThemeModel(
+        spec,
+        rng.normal(size=k),
+        0.3,
+        rng.normal(size=k),
+        np.abs(rng.normal(size=k)) + 0.1,
+        shared_lexical=lex,
+        campaign_lexical={"nong-thon-moi": lex},
+        priors={"nong-thon-moi": -0.5},
+        default_prior=-1.0,
+        calibration=(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.4, 0.9])),
+    )
+    again = ThemeModel.from_dict(model.to_dict(), model.lexical_arrays())
+    x = rng.normal(size=(4, k))
     assert np.allclose(model.score(x), again.score(x))
+    assert again.priors == model.priors and set(again.campaign_lexical) == {"nong-thon-moi"}
+    doc = prepare("Xã đạt chuẩn nông thôn mới. Người dân phấn khởi.", "Nông thôn mới")
+    hits = CueMatcher(load_taxonomy()).match(doc)
+    assert np.allclose(model.features(doc, hits), again.features(doc, hits))

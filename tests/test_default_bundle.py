@@ -42,6 +42,13 @@ def test_seed_article_tags_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
     assert row["id"] == "seed"
     assert row["topic"]["label"] == "chinh-tri-xa-hoi"
     assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
+    # GUIDELINES.md: Resolution TW4, the emulation movements and the new-rural-area movement
+    # are each named once, in passing: mentions, each with its sentence
+    mentions = {m["id"]: m for m in row["mentions"]}
+    assert {"xay-dung-chinh-don-dang", "thi-dua-yeu-nuoc", "nong-thon-moi"} <= set(mentions)
+    assert "hoc-tap-lam-theo-bac" not in mentions
+    for m in mentions.values():
+        assert m["evidence"] and m["score"] < 1
     evidence = row["campaigns"][0]["evidence"]
     assert evidence
     article = normalize(SEED_ARTICLE.read_text(encoding="utf-8"))

@@ -78,11 +78,14 @@ def test_monthly_numbers(archive: Path) -> None:
             "topic:the-thao",
             "topic:kinh-doanh",
             "topic:suc-khoe",
+            "mention:nong-thon-moi",  # passing mentions, counted apart (none in these parts)
+            "mention:an-toan-giao-thong",
+            "mention:hien-mau-tinh-nguyen",
         ],
-        ["2024-01", "2", "1", "2", "0", "1", "1", "0"],
-        ["2024-02", "2", "1", "0", "0", "0", "1", "1"],
-        ["2024-03", "1", "0", "0", "0", "1", "0", "0"],
-        [NO_DATE, "2", "1", "0", "0", "1", "0", "1"],
+        ["2024-01", "2", "1", "2", "0", "1", "1", "0", "0", "0", "0"],
+        ["2024-02", "2", "1", "0", "0", "0", "1", "1", "0", "0", "0"],
+        ["2024-03", "1", "0", "0", "0", "1", "0", "0", "0", "0", "0"],
+        [NO_DATE, "2", "1", "0", "0", "1", "0", "1", "0", "0", "0"],
     ]
 
 
@@ -113,7 +116,7 @@ def test_report_cli_writes_csv_and_png(
     png, table = tmp_path / "coverage.png", tmp_path / "coverage.csv"
     code = main(["report", str(archive), "--by", "month", "--plot", str(png), "-o", str(table)])
     assert code == 0
-    assert table.read_text(encoding="utf-8").splitlines()[1] == "2024-01,2,1,2,0,1,1,0"
+    assert table.read_text(encoding="utf-8").splitlines()[1] == "2024-01,2,1,2,0,1,1,0,0,0,0"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
     assert "partial" not in capsys.readouterr().err
     (archive / "_SUCCESS").unlink()

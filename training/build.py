@@ -125,7 +125,9 @@ def topic_probability_fn(topics: TopicClassifier):
     """Topic probabilities by id, as the tagger hands them to the campaign detector."""
 
     def probs(docs: list[Document]) -> list[dict[str, float]]:
-        return [dict(zip(topics.labels, p.tolist(), strict=True)) for p in topics.predict_docs(docs)]
+        return [
+            dict(zip(topics.labels, p.tolist(), strict=True)) for p in topics.predict_docs(docs)
+        ]
 
     return probs
 

@@ -131,7 +131,9 @@ def build_candidates(
         for cid in art.campaigns - set(hits):
             uncovered[cid] = uncovered.get(cid, 0) + 1
         for cid, h in hits.items():
-            rows.append(assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0, 0), prior=0))
+            rows.append(
+                assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0, 0), prior=0)
+            )
             contexts.append(context_text(art.doc, h))
             ys.append(int(cid in art.campaigns))
             groups.append(i)
@@ -151,9 +153,13 @@ def build_candidates(
 def _fit_lexical(x, y: np.ndarray, c: float, seed: int) -> LexicalModel | None:
     if len(set(y.tolist())) < 2:
         return None
+    x = x.tocsr()
+    cols = np.unique(x.indices)  # only the hashed n-grams these rows have: a far smaller fit
     clf = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=seed)
-    clf.fit(x, y)
-    return LexicalModel.from_dense(clf.coef_[0], float(clf.intercept_[0]))
+    clf.fit(x[:, cols], y)
+    coef = np.zeros(x.shape[1])
+    coef[cols] = clf.coef_[0]
+    return LexicalModel.from_dense(coef, float(clf.intercept_[0]))
 
 
 @dataclass
@@ -164,7 +170,9 @@ class LexicalFit:
     default_prior: float
 
 
-def fit_lexical(cands: Candidates, idx: np.ndarray, x_all, cfg: CampaignTrainConfig, seed: int) -> LexicalFit:
+def fit_lexical(
+    cands: Candidates, idx: np.ndarray, x_all, cfg: CampaignTrainConfig, seed: int
+) -> LexicalFit:
     """The shared and per-campaign lexical models and the campaign priors, from rows ``idx``."""
     y = cands.y[idx]
     rate = (y.sum() + 1) / (len(y) + 2)
@@ -217,7 +225,7 @@ def fit_theme_model(
     themselves predicted out of fold, so it learns how far to trust them on unseen articles."""
     cols = np.zeros((len(idx), 4))
     groups = cands.groups[idx]
-    folds = min(cfg.cv_folds, len(set(groups.tolist())))
+    folds = min(cfg.stack_folds, len(set(groups.tolist())))
     stacked = bool({"lexical", "prior"} & set(cands.spec.groups))
     if stacked:
         for tr, te in GroupKFold(n_splits=folds).split(idx, groups=groups):
@@ -246,7 +254,9 @@ def fit_theme_model(
 def score_rows(model: ThemeModel, cands: Candidates, rows: np.ndarray, x_all) -> np.ndarray:
     """Raw theme probabilities of candidate ``rows`` under ``model`` (the inference path's
     lexical and prior inputs, computed from the stored models)."""
-    fit = LexicalFit(model.shared_lexical, model.campaign_lexical, model.priors, model.default_prior)
+    fit = LexicalFit(
+        model.shared_lexical, model.campaign_lexical, model.priors, model.default_prior
+    )
     x = _with_fitted_columns(cands, rows, _lexical_columns(fit, cands, rows, x_all))
     return model.raw_score(x)
 
@@ -266,7 +276,10 @@ def fit_calibration(probs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     """Isotonic map from raw to calibrated probability, as knots for ``np.interp``."""
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
     iso.fit(probs, y)
-    return np.asarray(iso.X_thresholds_, dtype=np.float64), np.asarray(iso.y_thresholds_, dtype=np.float64)
+    # n labels never justify certainty: keep calibrated scores within (1/(n+2), 1 - 1/(n+2))
+    eps = 1.0 / (len(y) + 2)
+    ys = np.clip(np.asarray(iso.y_thresholds_, dtype=np.float64), eps, 1 - eps)
+    return np.asarray(iso.X_thresholds_, dtype=np.float64), ys
 
 
 def cross_fitted_calibration(oof: np.ndarray, cands: Candidates, folds: int) -> np.ndarray:
@@ -276,6 +289,24 @@ def cross_fitted_calibration(oof: np.ndarray, cands: Candidates, folds: int) -> 
     for tr, te in GroupKFold(n_splits=folds).split(rows, groups=cands.groups):
         xs, ys = fit_calibration(oof[tr], cands.y[tr])
         out[te] = np.interp(oof[te], xs, ys)
+    return out
+
+
+def passing_mask(cands: Candidates) -> np.ndarray:
+    """Candidates with GUIDELINES' passing-mention pattern (features.passing_pattern)."""
+    if "passing_pattern" not in cands.spec.names:
+        return np.zeros(len(cands), dtype=bool)
+    return cands.static[:, cands.column("passing_pattern")] > 0.5
+
+
+def cross_fitted_passing_rule(scores: np.ndarray, cands: Candidates, folds: int) -> np.ndarray:
+    """Scores with the passing rule applied, each fold's rate taken from the other folds."""
+    mask, out = passing_mask(cands), scores.copy()
+    rows = np.arange(len(scores))
+    for tr, te in GroupKFold(n_splits=folds).split(rows, groups=cands.groups):
+        m_tr = mask[tr]
+        rate = float(cands.y[tr][m_tr].mean()) if m_tr.any() else 0.0
+        out[te[mask[te]]] = rate
     return out
 
 
@@ -290,13 +321,21 @@ def tune_thresholds(
     """Per-campaign thresholds on held-out scores of the candidates (``uncovered`` gold tags
     without a cue count as misses), shrunk towards the global one: few labels make
     per-campaign optima noisy. Shared by every bundle kind's trainer."""
-    global_t = best_threshold(probs, y, cfg.threshold_grid, cfg.threshold_beta, uncovered)
+    global_t = best_threshold(
+        probs, y, cfg.threshold_grid, cfg.threshold_beta, uncovered, cfg.threshold_min_precision
+    )
     thresholds = {}
     for cid in campaign_ids:
         mask = cids == cid
         n = int(y[mask].sum())
         if n >= cfg.min_positives_for_own_threshold:
-            t = best_threshold(probs[mask], y[mask], cfg.threshold_grid, cfg.threshold_beta)
+            t = best_threshold(
+                probs[mask],
+                y[mask],
+                cfg.threshold_grid,
+                cfg.threshold_beta,
+                min_precision=cfg.threshold_min_precision,
+            )
             w = n / (n + cfg.threshold_shrinkage)
             thresholds[cid] = float(round(w * t + (1 - w) * global_t, 3))
         else:
@@ -305,10 +344,17 @@ def tune_thresholds(
 
 
 def best_threshold(
-    probs: np.ndarray, y: np.ndarray, grid: list[float], beta: float, extra_fn: int = 0
+    probs: np.ndarray,
+    y: np.ndarray,
+    grid: list[float],
+    beta: float,
+    extra_fn: int = 0,
+    min_precision: float | None = None,
 ) -> float:
-    """The grid threshold with the best F-beta (beta < 1 favours precision)."""
-    best_t, best_f = grid[len(grid) // 2], -1.0
+    """The grid threshold with the best F-beta (beta < 1 favours precision); with
+    ``min_precision``, the best among those whose precision reaches it (else the most precise):
+    a newsroom may prefer fewer tags it can trust to more tags."""
+    scored = []
     b2 = beta * beta
     for t in grid:
         pred = probs >= t
@@ -316,8 +362,16 @@ def best_threshold(
         fp = int((pred & (y == 0)).sum())
         fn = int((~pred & (y == 1)).sum()) + extra_fn
         f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+        scored.append((float(t), f, tp / (tp + fp) if tp + fp else 0.0))
+    if min_precision is not None:
+        ok = [s for s in scored if s[2] >= min_precision]
+        if not ok:
+            return max(scored, key=lambda s: (s[2], s[1]))[0]
+        scored = ok
+    best_t, best_f = scored[len(scored) // 2][0], -1.0
+    for t, f, _ in scored:
         if f > best_f + 1e-9:
-            best_t, best_f = float(t), f
+            best_t, best_f = t, f
     return best_t
 
 
@@ -345,7 +399,15 @@ def prf(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "support": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:
@@ -358,7 +420,14 @@ def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:
             continue
         conf, acc = float(probs[m].mean()), float(y[m].mean())
         ece += m.sum() / len(probs) * abs(conf - acc)
-        table.append({"bin": f"{a:.1f}-{b:.1f}", "n": int(m.sum()), "mean_score": round(conf, 3), "precision": round(acc, 3)})
+        table.append(
+            {
+                "bin": f"{a:.1f}-{b:.1f}",
+                "n": int(m.sum()),
+                "mean_score": round(conf, 3),
+                "precision": round(acc, 3),
+            }
+        )
     return {"ece": round(float(ece), 4), "table": table}
 
 
@@ -370,7 +439,9 @@ def train_campaign_detector(
     topic_probs: TopicProbs | None = None,
 ) -> tuple[CampaignDetector, dict]:
     """Cross-validate (for thresholds, calibration and honest figures), then fit on all."""
-    spec = FeatureSpec(tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ())
+    spec = FeatureSpec(
+        tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
+    )
     cands = build_candidates(articles, taxonomy, spec, topic_probs)
     if len(set(cands.y.tolist())) < 2:
         raise ValueError("campaign labels need both positive and negative candidates")
@@ -378,12 +449,17 @@ def train_campaign_detector(
     oof = out_of_fold(cands, x_all, cfg, seed)
     folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
     scores = cross_fitted_calibration(oof, cands, folds) if cfg.calibrate else oof
+    if cfg.passing_rule:
+        scores = cross_fitted_passing_rule(scores, cands, folds)
     thresholds, global_t = tune_thresholds(
         scores, cands.y, cands.cids, sum(cands.uncovered.values()), taxonomy.campaign_ids, cfg
     )
     model = fit_theme_model(cands, np.arange(len(cands)), x_all, cfg, seed)
     if cfg.calibrate:
         model.calibration = fit_calibration(oof, cands.y)
+    mask = passing_mask(cands)
+    if cfg.passing_rule and mask.any():
+        model.passing_rate = float(cands.y[mask].mean())
     detector = CampaignDetector(taxonomy, model, thresholds, default_threshold=global_t)
     cv = decisions_report(scores, cands, thresholds, taxonomy)
     report = {
@@ -397,3 +473,65 @@ def train_campaign_detector(
         "calibration": reliability(scores, cands.y),
     }
     return detector, report
+
+
+def leave_one_campaign_out(
+    cfg: CampaignTrainConfig,
+    articles: list[LabelledArticle],
+    taxonomy: Taxonomy,
+    seed: int,
+    topic_probs: TopicProbs | None = None,
+    min_positives: int = 10,
+) -> dict:
+    """How well a campaign is tagged from its YAML entry alone: for each campaign with enough
+    labels, train on every other campaign's candidates (no prior, no lexical model, no labels
+    of its own) and score its candidates at the global threshold a new campaign gets (tuned
+    on the other campaigns' cross-validated scores). Its gold tags without a cue are misses."""
+    spec = FeatureSpec(
+        tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
+    )
+    cands = build_candidates(articles, taxonomy, spec, topic_probs)
+    x_all = hash_texts(cands.contexts)
+    oof = out_of_fold(cands, x_all, cfg, seed)
+    folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
+    scores = cross_fitted_calibration(oof, cands, folds) if cfg.calibrate else oof
+    if cfg.passing_rule:
+        scores = cross_fitted_passing_rule(scores, cands, folds)
+    per, totals = {}, [0, 0, 0]
+    for cid in taxonomy.campaign_ids:
+        mine = cands.cids == cid
+        if int(cands.y[mine].sum()) + cands.uncovered.get(cid, 0) < min_positives:
+            continue
+        others = np.flatnonzero(~mine)
+        t = best_threshold(
+            scores[others],
+            cands.y[others],
+            cfg.threshold_grid,
+            cfg.threshold_beta,
+            min_precision=cfg.threshold_min_precision,
+        )
+        model = fit_theme_model(cands, others, x_all, cfg, seed)
+        if cfg.calibrate:
+            model.calibration = fit_calibration(oof[others], cands.y[others])
+        passing = passing_mask(cands)
+        if cfg.passing_rule and passing[others].any():
+            model.passing_rate = float(cands.y[others][passing[others]].mean())
+        rows = np.flatnonzero(mine)
+        p = model.score(
+            _with_fitted_columns(
+                cands,
+                rows,
+                _lexical_columns(
+                    LexicalFit(model.shared_lexical, {}, {}, model.default_prior),
+                    cands,
+                    rows,
+                    x_all,
+                ),
+            )
+        )
+        pred, y = p >= t, cands.y[rows]
+        tp, fp = int((pred & (y == 1)).sum()), int((pred & (y == 0)).sum())
+        fn = int((~pred & (y == 1)).sum()) + cands.uncovered.get(cid, 0)
+        per[cid] = {**prf(tp, fp, fn), "threshold": t}
+        totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
+    return {"micro": prf(*totals), "per_campaign": per}

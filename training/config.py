@@ -38,6 +38,7 @@ class CampaignTrainConfig(BaseModel):
     c: float = Field(1.0, gt=0)
     min_positives_for_own_threshold: int = Field(5, ge=1)
     cv_folds: int = Field(5, ge=2)
+    stack_folds: int = Field(3, ge=2)  # inner folds giving the stacked model its lexical inputs
     # the theme model's feature groups (model/campaigns/features.py); chosen by CV
     features: list[Literal["base", "structure", "topics", "lexical", "prior"]] = Field(
         default_factory=lambda: ["base", "structure", "topics", "lexical", "prior"]
@@ -46,10 +47,12 @@ class CampaignTrainConfig(BaseModel):
     min_labels_for_lexical: int = Field(15, ge=2)  # positives and negatives a campaign needs
     prior_strength: float = Field(10.0, ge=0)  # pseudo-candidates pulling priors to the mean
     calibrate: bool = True  # isotonic calibration of the theme score (cross-fitted)
+    passing_rule: bool = True  # GUIDELINES' passing pattern scores its training theme rate
     threshold_grid: list[float] = Field(
         default_factory=lambda: [round(0.1 + 0.025 * i, 3) for i in range(35)]
     )
     threshold_beta: float = Field(1.0, gt=0)  # F-beta the thresholds maximise; < 1: precision
+    threshold_min_precision: float | None = Field(None, ge=0, le=1)  # CV precision to reach
     threshold_shrinkage: float = Field(10.0, ge=0)  # pseudo-positives pulling to the global one
 
 

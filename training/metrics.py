@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from sklearn.metrics import accuracy_score, f1_score
 
+MIN_RELIABLE_SUPPORT = 10
+
 
 def topic_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict:
     per_class = f1_score(gold, pred, labels=list(labels), average=None, zero_division=0)
@@ -24,7 +26,8 @@ def campaign_metrics(
 ) -> dict:
     """Micro and macro precision / recall / F1 over a multi-label tag set. Macro averages only
     the campaigns that occur in gold or predictions (an absent, never-predicted campaign has
-    no defined F1)."""
+    no defined F1). Per campaign, ``reliable`` is false under ``MIN_RELIABLE_SUPPORT`` gold
+    tags: one tag more or less swings such a campaign's F1 by 0.1 or more."""
     tp = fp = fn = 0
     per: dict[str, dict[str, float]] = {}
     for lab in labels:
@@ -41,6 +44,8 @@ def campaign_metrics(
                 "recall": round(rec, 4),
                 "f1": round(f1, 4),
                 "support": t + f_n,
+                "predicted": t + f_p,
+                "reliable": t + f_n >= MIN_RELIABLE_SUPPORT,
             }
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
@@ -56,4 +61,5 @@ def campaign_metrics(
         "fp": fp,
         "fn": fn,
         "per_campaign": per,
+        "unreliable_campaigns": sorted(c for c, v in per.items() if not v["reliable"]),
     }

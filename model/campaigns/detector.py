@@ -47,6 +47,9 @@ class ThemeModel:
     priors: dict[str, float] = field(default_factory=dict)  # campaign → log-odds of a theme
     default_prior: float = 0.0  # a campaign without labels (added to the taxonomy since)
     calibration: tuple[np.ndarray, np.ndarray] | None = None  # isotonic knots (x, y)
+    # GUIDELINES' passing mention (see features.passing_pattern) scores the share of such
+    # candidates that were themes in the training labels, whatever the model says
+    passing_rate: float | None = None
 
     def lexical_inputs(self, contexts: list[str], campaign_ids: list[str]) -> np.ndarray:
         """(shared logit, campaign logit, has-campaign-model) per candidate."""
@@ -91,10 +94,16 @@ class ThemeModel:
 
     def score(self, features: np.ndarray) -> np.ndarray:
         p = self.raw_score(features)
-        if self.calibration is None:
+        if self.calibration is not None:
+            p = np.interp(p, *self.calibration)
+        return self.apply_passing_rule(p, features)
+
+    def apply_passing_rule(self, p: np.ndarray, features: np.ndarray) -> np.ndarray:
+        names = self.spec.names
+        if self.passing_rate is None or "passing_pattern" not in names:
             return p
-        xs, ys = self.calibration
-        return np.interp(p, xs, ys)
+        passing = features[:, names.index("passing_pattern")] > 0.5
+        return np.where(passing, self.passing_rate, p)
 
     def to_dict(self) -> dict:
         return {
@@ -112,6 +121,7 @@ class ThemeModel:
             "calibration": None
             if self.calibration is None
             else [self.calibration[0].tolist(), self.calibration[1].tolist()],
+            "passing_rate": self.passing_rate,
         }
 
     def lexical_arrays(self) -> dict[str, np.ndarray]:
@@ -135,10 +145,14 @@ class ThemeModel:
             np.asarray(raw["mean"], dtype=np.float64),
             np.asarray(raw["scale"], dtype=np.float64),
             LexicalModel.from_arrays(arrays, "shared") if raw.get("shared_lexical") else None,
-            {c: LexicalModel.from_arrays(arrays, f"campaign:{c}") for c in raw["lexical_campaigns"]},
+            {
+                c: LexicalModel.from_arrays(arrays, f"campaign:{c}")
+                for c in raw["lexical_campaigns"]
+            },
             {k: float(v) for k, v in raw.get("priors", {}).items()},
             float(raw.get("default_prior", 0.0)),
             None if cal is None else (np.asarray(cal[0]), np.asarray(cal[1])),
+            raw.get("passing_rate"),
         )
 
 
@@ -196,7 +210,9 @@ class CampaignDetector:
             is_theme = score >= self.thresholds.get(cid, self.default_threshold)
             (themes if is_theme else mentions).append(pred)
         by_score = lambda c: -c.score  # noqa: E731
-        return CampaignDecision(tuple(sorted(themes, key=by_score)), tuple(sorted(mentions, key=by_score)))
+        return CampaignDecision(
+            tuple(sorted(themes, key=by_score)), tuple(sorted(mentions, key=by_score))
+        )
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -212,7 +228,7 @@ class CampaignDetector:
     def load(
         cls, directory: Path, taxonomy: Taxonomy, thresholds: dict[str, float]
     ) -> CampaignDetector:
-        from model.bundle import read_json
+        from model.bundle import read_file, read_json
 
         raw = read_json(directory / "campaigns.json")
         if raw.get("version") != cls.version:
@@ -221,7 +237,10 @@ class CampaignDetector:
                 f"{cls.version}); retrain the bundle"
             )
         lexical_path = directory / LEXICAL_FILE
-        arrays = np.load(lexical_path) if lexical_path.exists() else {}
+        # every array read now, so a damaged file is named at load (read_file), not mid-request
+        arrays = (
+            read_file(lexical_path, lambda p: dict(np.load(p))) if lexical_path.exists() else {}
+        )
         return cls(
             taxonomy,
             ThemeModel.from_dict(raw["model"], arrays),

@@ -41,6 +41,8 @@ STRUCTURE = (
     "first_cue_position",  # 0 = first sentence, 1 = last: late mentions are asides
     "cue_in_last_sentences",  # closing boilerplate ("… gắn với Chỉ thị 05")
     "log_sentences",
+    "passing_pattern",  # GUIDELINES' passing mention: not in title or lead, never named alone,
+    # and a minor share beside the article's main campaign
 )
 LEXICAL = ("shared_lexical_logit", "campaign_lexical_logit", "has_campaign_lexical")
 PRIOR = ("campaign_prior_logit",)
@@ -55,7 +57,9 @@ def _weight(hits: CampaignHits) -> int:
     return len(hits.sentence_cues) + 2 * (hits.title_cues > 0)
 
 
-def base_features(doc: Document, hits: CampaignHits, all_hits: dict[str, CampaignHits]) -> list[float]:
+def base_features(
+    doc: Document, hits: CampaignHits, all_hits: dict[str, CampaignHits]
+) -> list[float]:
     n = max(len(doc.sentences), 1)
     cue_idx = sorted(hits.sentence_cues)
     others = [h for c, h in all_hits.items() if c != hits.campaign_id]
@@ -80,7 +84,9 @@ def _is_list_sentence(text: str) -> bool:
     return len(_LIST_SEPARATORS.findall(text)) >= 3
 
 
-def structure_features(doc: Document, hits: CampaignHits) -> list[float]:
+def structure_features(
+    doc: Document, hits: CampaignHits, all_hits: dict[str, CampaignHits]
+) -> list[float]:
     n = len(doc.sentences)
     cue_idx = sorted(hits.sentence_cues)
     k = max(len(cue_idx), 1)
@@ -88,13 +94,26 @@ def structure_features(doc: Document, hits: CampaignHits) -> list[float]:
     listed = sum(_is_list_sentence(doc.sentences[i].text) for i in cue_idx)
     first = cue_idx[0] / max(n - 1, 1) if cue_idx else 0.0
     last = float(bool(cue_idx) and n > 4 and min(cue_idx) >= n - 2)
+    # named several ways in several places: cues quoted together in one sentence (a
+    # resolution's full title lists several) count once per sentence naming the campaign
+    places = len(cue_idx) + (hits.title_cues > 0)
+    # e.g. emulation movements named only inside sentences about Directive 05, which fills
+    # the article: an interaction of three features that a linear model cannot form itself
+    b = dict(zip(BASE, base_features(doc, hits, all_hits), strict=True))
+    passing = float(
+        b["cue_in_title"] == 0
+        and b["cue_in_lead"] == 0
+        and b["log_solo_cue_sentences"] == 0
+        and b["share_of_top_campaign"] < 0.5
+    )
     return [
-        math.log1p(len(hits.distinct_cues)),
+        math.log1p(min(len(hits.distinct_cues), places)),
         quoted / k,
         listed / k,
         first,
         last,
         math.log1p(n),
+        passing,
     ]
 
 
@@ -154,7 +173,7 @@ def assemble(
         if g == "base":
             parts += base_features(doc, hits, all_hits)
         elif g == "structure":
-            parts += structure_features(doc, hits)
+            parts += structure_features(doc, hits, all_hits)
         elif g == "lexical":
             parts += list(lexical)
         elif g == "prior":

@@ -24,8 +24,8 @@ def quote_spans(sentence: str) -> list[tuple[int, int]]:
     spans, open_at, closer = [], -1, ""
     for m in _QUOTE_MARKS.finditer(sentence):
         ch = m.group()
-        if open_at < 0 and ch in "“\"":
-            open_at, closer = m.start(), "”" if ch == "“" else "\""
+        if open_at < 0 and ch in '“"':
+            open_at, closer = m.start(), "”" if ch == "“" else '"'
         elif open_at >= 0 and ch == closer:
             spans.append((open_at, m.end()))
             open_at = -1

@@ -24,7 +24,7 @@ def tag_dict(result: TagResult, taxonomy: Taxonomy) -> dict[str, Any]:
     topic["name"] = taxonomy.topic_name(topic["label"])
     for t in topic["ranking"]:
         t["name"] = taxonomy.topic_name(t["label"])
-    for c in out["campaigns"]:
+    for c in out["campaigns"] + out["mentions"]:
         c["name"] = campaign_name(taxonomy, c["id"])
     return out
 

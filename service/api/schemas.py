@@ -158,7 +158,10 @@ class CampaignOut(BaseModel):
 class TagItemOut(BaseModel):
     id: str | None = None
     topic: TopicOut
-    campaigns: list[CampaignOut]
+    campaigns: list[CampaignOut] = Field(description="campaigns the article reports on (themes)")
+    mentions: list[CampaignOut] = Field(
+        default_factory=list, description="campaigns named in passing, not a theme"
+    )
 
 
 class TagOut(TagItemOut):
@@ -206,6 +209,7 @@ class AnalyzeOut(BaseModel):
     id: str | None = None
     topic: TopicOut
     campaigns: list[CampaignOut]
+    mentions: list[CampaignOut] = Field(default_factory=list)
     summary: str
     sentences: list[SummarySentenceOut]
     scorer: str

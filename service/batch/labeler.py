@@ -110,6 +110,7 @@ class ShardLabeler:
                 "topic": tagged["topic"]["label"],
                 "topic_score": tagged["topic"]["score"],
                 "campaigns": [{"id": c["id"], "score": c["score"]} for c in tagged["campaigns"]],
+                "mentions": [{"id": c["id"], "score": c["score"]} for c in tagged["mentions"]],
             }
             if self.summarizer is not None:
                 row["summary"] = self.summarizer.summarize(docs[i]).text  # type: ignore[arg-type]

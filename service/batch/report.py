@@ -67,6 +67,8 @@ class Coverage:
     articles: Counter[str] = field(default_factory=Counter)  # period → articles
     topic_counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (period, topic)
     campaign_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # campaigns named in passing (not a theme): counted apart, never in campaign_counts
+    mention_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     complete: bool = True
 
     @property
@@ -78,11 +80,13 @@ class Coverage:
             ["period", "articles"]
             + [f"campaign:{c}" for c in self.campaigns]
             + [f"topic:{t}" for t in self.topics]
+            + [f"mention:{c}" for c in self.campaigns]
         )
         rows = [
             [p, self.articles[p]]
             + [self.campaign_counts[p, c] for c in self.campaigns]
             + [self.topic_counts[p, t] for t in self.topics]
+            + [self.mention_counts[p, c] for c in self.campaigns]
             for p in self.periods
         ]
         return header, rows
@@ -96,7 +100,9 @@ def _iter_labels(out: Path, fmt: str, n_parts: int) -> Any:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            yield from pq.read_table(path, columns=["date", "topic", "campaigns"]).to_pylist()
+            names = set(pq.read_schema(path).names)  # parts written before mentions lack them
+            columns = ["date", "topic", "campaigns"] + (["mentions"] if "mentions" in names else [])
+            yield from pq.read_table(path, columns=columns).to_pylist()
         else:
             with open(path, encoding="utf-8") as fh:
                 yield from (json.loads(line) for line in fh)
@@ -119,6 +125,9 @@ def coverage(out: Path, by: str = "month") -> Coverage:
         cov.topics.setdefault(row["topic"], row["topic"])
         for c in row.get("campaigns") or []:
             cov.campaign_counts[period, c["id"]] += 1
+            cov.campaigns.setdefault(c["id"], c["id"])
+        for c in row.get("mentions") or []:
+            cov.mention_counts[period, c["id"]] += 1
             cov.campaigns.setdefault(c["id"], c["id"])
     cov.periods = sorted(p for p in cov.articles if p != NO_DATE)
     if NO_DATE in cov.articles:

@@ -139,12 +139,14 @@ def clean_temporaries(out: Path) -> int:
 def parquet_schema(summaries: bool) -> Any:
     import pyarrow as pa
 
+    campaign_list = pa.list_(pa.struct([("id", pa.string()), ("score", pa.float64())]))
     fields = [
         pa.field("id", pa.string()),
         pa.field("date", pa.string()),
         pa.field("topic", pa.string()),
         pa.field("topic_score", pa.float64()),
-        pa.field("campaigns", pa.list_(pa.struct([("id", pa.string()), ("score", pa.float64())]))),
+        pa.field("campaigns", campaign_list),
+        pa.field("mentions", campaign_list),
     ]
     if summaries:
         fields.append(pa.field("summary", pa.string()))

@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "service.cli.report",
     "service.cli.export_onnx",
     "service.cli.feedback",
+    "service.cli.campaigns",
 )
 
 

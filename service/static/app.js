@@ -73,16 +73,20 @@ function renderTopic(topic) {
   }
 }
 
-function renderCampaigns(campaigns) {
-  const list = $("campaigns");
+// Campaigns the article reports on, and (apart) those it only names in passing; each with
+// its evidence sentences listed, since a hover does not exist on phones.
+function renderCampaigns(listId, emptyId, campaigns) {
+  const list = $(listId);
   list.replaceChildren();
-  $("no-campaigns").hidden = campaigns.length > 0;
+  $(emptyId).hidden = campaigns.length > 0;
   for (const c of campaigns) {
     const li = el("li");
     li.dataset.campaign = c.id;
     li.appendChild(el("strong", c.name));
     li.appendChild(el("span", pct(c.score), "score"));
-    li.appendChild(el("div", `${c.evidence.length} câu dẫn chứng`, "muted"));
+    const evidence = el("ul", undefined, "evidence-list");
+    for (const text of c.evidence) evidence.appendChild(el("li", text));
+    li.appendChild(evidence);
     li.addEventListener("mouseenter", () => focusCampaign(c.id, true));
     li.addEventListener("mouseleave", () => focusCampaign(c.id, false));
     list.appendChild(li);
@@ -183,7 +187,8 @@ async function analyze() {
     if (!taxonomy.topics.length) await loadModels(); // e.g. the API key was typed after load
     last = { request, response };
     renderTopic(response.topic);
-    renderCampaigns(response.campaigns);
+    renderCampaigns("campaigns", "no-campaigns", response.campaigns);
+    renderCampaigns("mentions", "no-mentions", response.mentions || []);
     $("summary").textContent = response.summary;
     renderArticle(response);
     renderCorrection(response);

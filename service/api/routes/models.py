@@ -11,6 +11,16 @@ from service.api.deps import InferenceDep, SettingsDep
 router = APIRouter(tags=["models"])
 
 
+def _campaign_cv(metrics: dict[str, Any], campaign_id: str) -> dict[str, Any] | None:
+    """The campaign's cross-validated precision / recall / support on the training labels
+    (None for a campaign the bundle was trained without: it is scored from its cues alone)."""
+    per = (metrics.get("campaigns_train_cv") or {}).get("cv", {}).get("per_campaign", {})
+    got = per.get(campaign_id)
+    if got is None:
+        return None
+    return {k: got[k] for k in ("precision", "recall", "f1", "support") if k in got}
+
+
 @router.get("/models")
 async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
     """The taxonomy (topics and campaigns with names and descriptions), the bundle's manifest
@@ -28,7 +38,11 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
                 t.model_dump(include={"id", "name", "description"}) for t in bundle.taxonomy.topics
             ],
             "campaigns": [
-                c.model_dump(include={"id", "name", "description", "legal_basis"})
+                {
+                    **c.model_dump(include={"id", "name", "description", "legal_basis"}),
+                    "threshold": bundle.manifest.thresholds.get(c.id),
+                    "cross_validated": _campaign_cv(bundle.manifest.metrics, c.id),
+                }
                 for c in bundle.taxonomy.campaigns
             ],
         },
