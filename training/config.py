@@ -28,6 +28,13 @@ class TopicTrainConfig(BaseModel):
     classifier: Literal["logreg", "linear-svm"] = "logreg"
     c: float = Field(20.0, gt=0)
     max_iter: int = 300
+    # "lr-lm-ensemble.v1" adds per-topic Kneser-Ney syllable LMs stacked with the LR
+    # (measured no better on VNTC dev; see README "Topic model")
+    component: Literal["tfidf-linear.v1", "lr-lm-ensemble.v1"] = "tfidf-linear.v1"
+    lm_order: int = Field(2, ge=1, le=5)
+    lm_min_count: int = Field(1, ge=1)  # drop n-grams (order >= 2) seen fewer times
+    lm_vocab_min_count: int = Field(2, ge=1)  # rarer syllables are "unknown" to the LMs
+    cv_folds: int = Field(5, ge=2)  # out-of-fold scores fit the stacking weights
 
 
 class CampaignTrainConfig(BaseModel):

@@ -47,9 +47,7 @@ def article_text(row: dict) -> str:
 def scan(taxonomy: Taxonomy, sources: dict[str, str]) -> Iterator[Candidate]:
     """Every article of the training splits with its per-campaign cue strength."""
     matcher = CueMatcher(taxonomy)
-    related = {
-        c.id: campaign_pattern(c.related) for c in taxonomy.campaigns if c.related
-    }
+    related = {c.id: campaign_pattern(c.related) for c in taxonomy.campaigns if c.related}
     for source, rel in sources.items():
         for row in read_rows(resolve_data(rel)):
             if not (row.get("text") or "").strip():
@@ -107,7 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--taxonomy", type=Path, default=None)
-    p.add_argument("--labels", type=Path, nargs="*", default=[Path("training/labels/campaigns_train.jsonl")])
+    p.add_argument(
+        "--labels", type=Path, nargs="*", default=[Path("training/labels/campaigns_train.jsonl")]
+    )
     p.add_argument("--strong", type=int, default=70)
     p.add_argument("--weak", type=int, default=60)
     p.add_argument("--related-only", type=int, default=25)

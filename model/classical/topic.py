@@ -107,8 +107,11 @@ class TopicClassifier:
         )
 
     @classmethod
-    def load(cls, directory: Path) -> TopicClassifier:
-        meta = json.loads((directory / "topic.json").read_text(encoding="utf-8"))
+    def load(cls, directory: Path, meta: dict[str, Any] | None = None) -> TopicClassifier:
+        """Load from ``directory``; ``meta`` replaces ``topic.json`` when a component that
+        embeds this one (``lr-lm-ensemble.v1``) owns that file."""
+        if meta is None:
+            meta = json.loads((directory / "topic.json").read_text(encoding="utf-8"))
         if meta.get("version") != cls.version:
             raise ValueError(f"unsupported topic classifier {meta.get('version')!r}")
         terms = (directory / "topic_vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
