@@ -17,6 +17,7 @@ from model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_c
 from model.text import prepare
 from service.cli import main
 from tests.conftest import TOPIC_WORDS, make_article
+from tests.test_training import _tiny_config
 from training.config import TopicTrainConfig
 from training.metrics import confusion, expected_calibration_error, topic_metrics
 from training.topics import duplicate_groups, train_topic_component
@@ -73,21 +74,8 @@ def test_ensemble_learns_round_trips_and_gives_probabilities(tmp_path: Path) -> 
 
 
 def test_ensemble_bundle_trains_and_loads(tiny_corpus: dict, tmp_path: Path) -> None:
-    cfg = {
-        "name": "tiny-ensemble",
-        "output": str(tmp_path / "b"),
-        "topics": {
-            "train": str(tiny_corpus["train"]),
-            "dev": str(tiny_corpus["dev"]),
-            "min_df": 1,
-            "max_df": 1.0,
-            "max_features": 5000,
-            "component": "lr-lm-ensemble.v1",
-            "cv_folds": 3,
-        },
-        "campaigns": {"labels": [str(tiny_corpus["labels"])], "dev": "missing", "cv_folds": 3},
-        "summarizer": None,
-    }
+    cfg = _tiny_config(tiny_corpus, tmp_path / "b")
+    cfg["topics"].update(component="lr-lm-ensemble.v1", cv_folds=3)
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     assert main(["train", "--config", str(path)]) == 0
