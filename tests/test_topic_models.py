@@ -103,3 +103,32 @@ def test_confusion_and_calibration_error() -> None:
     assert expected_calibration_error([1.0, 0.5], [True, False]) == pytest.approx(0.25)
     metrics = topic_metrics(gold, pred, labels, confidences=[0.9, 0.6, 0.8, 0.7])
     assert metrics["confusion"]["z"]["y"] == 1 and 0 <= metrics["ece"] <= 1
+
+
+def test_temperature_is_fitted_saved_and_keeps_the_argmax(tmp_path: Path) -> None:
+    from model.classical.topic import TopicClassifier
+
+    texts, labels = _corpus(10, 3)
+    topics = sorted(TOPIC_WORDS)
+    base = dict(min_df=1, max_df=1.0, max_features=5000)
+    plain = train_topic_component(TopicTrainConfig(**base), texts, labels, topics, seed=13)
+    cal = train_topic_component(
+        TopicTrainConfig(**base, temperature_folds=3), texts, labels, topics, seed=13
+    )
+    t = cal.params["temperature"]
+    assert t > 0 and t != 1.0 and "temperature" not in plain.params
+    dev, _ = _corpus(3, 4)
+    p0, p1 = plain.predict_proba(dev), cal.predict_proba(dev)
+    assert (p0.argmax(1) == p1.argmax(1)).all() and not np.allclose(p0, p1)
+    cal.save(tmp_path)
+    np.testing.assert_allclose(TopicClassifier.load(tmp_path).predict_proba(dev), p1, atol=2e-3)
+
+
+def test_fit_temperature_sharpens_under_confident_scores() -> None:
+    from training.topics import fit_temperature
+
+    y = np.arange(200) % 4
+    scores = np.eye(4)[y] * 0.5  # always right, but only mildly preferred
+    assert fit_temperature(scores, y) < 0.5
+    with pytest.raises(ValueError, match="temperature_folds"):
+        TopicTrainConfig(temperature_folds=1)

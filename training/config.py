@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model.paths import CONFIG_DIR, SHARED_DIR
 
@@ -35,6 +35,15 @@ class TopicTrainConfig(BaseModel):
     lm_min_count: int = Field(1, ge=1)  # drop n-grams (order >= 2) seen fewer times
     lm_vocab_min_count: int = Field(2, ge=1)  # rarer syllables are "unknown" to the LMs
     cv_folds: int = Field(5, ge=2)  # out-of-fold scores fit the stacking weights
+    # tfidf-linear.v1: fit a softmax temperature on this many folds' out-of-fold logits (0 = none)
+    temperature_folds: int = Field(0, ge=0)
+
+    @field_validator("temperature_folds")
+    @classmethod
+    def _folds_or_none(cls, v: int) -> int:
+        if v == 1:
+            raise ValueError("0 (no temperature) or at least 2 folds")
+        return v
 
 
 class CampaignTrainConfig(BaseModel):

@@ -95,8 +95,10 @@ class NgramLM:
         vocab_size: int,
         order: int = 3,
         min_count: int = 1,
+        discount: float | None = None,
     ) -> NgramLM:
-        """Estimate the models from token-id documents ``docs`` with class ``y[i]``."""
+        """Estimate the models from token-id documents ``docs`` with class ``y[i]``;
+        ``discount`` fixes D for every order instead of estimating it."""
         y = np.asarray(y)
         per_class = []  # per class, per order: (keys, counts, prefix_hash, suffix_hash)
         for c in range(n_classes):
@@ -147,6 +149,7 @@ class NgramLM:
             # clipped: a corpus without singletons (tiny or deduplicated) would give D = 0,
             # i.e. no mass for unseen n-grams and log-probabilities of -inf
             d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.5
+            d = d if discount is None else discount
             discounts.append(float(np.clip(d, MIN_DISCOUNT, MAX_DISCOUNT)))
 
         vsize = vocab_size + 1  # + the unknown syllable

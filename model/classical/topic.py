@@ -83,7 +83,9 @@ class TopicClassifier:
         return self.predict_proba([topic_text(d, weight) for d in docs])
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        z = self.decision(texts)
+        """Softmax of the logits divided by ``params["temperature"]`` (fitted on out-of-fold
+        training scores when the recipe asks for it; 1 in older bundles)."""
+        z = self.decision(texts) / float(self.params.get("temperature", 1.0))
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
