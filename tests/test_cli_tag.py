@@ -120,8 +120,10 @@ def test_evaluate_topics_and_campaigns(
     )
     res = json.loads(out)
     assert code == 0
-    assert {"accuracy", "macro_f1", "per_class_f1"} <= set(res)
+    assert {"accuracy", "macro_f1", "per_class_f1", "confusion", "ece"} <= set(res)
     assert res["accuracy"] > 0.9 and res["n"] == 20
+    assert sum(sum(row.values()) for row in res["confusion"].values()) == 20
+    assert res["confusion"]["the-thao"]["the-thao"] == 5 and 0 <= res["ece"] <= 1
     code, out, _ = _run(
         [
             "evaluate",

@@ -13,13 +13,14 @@ import numpy as np
 from model.bundle import BundleManifest, write_manifest
 from model.classical.tagger import ClassicalTagger
 from model.classical.topic import TopicClassifier
+from model.classical.topic_ensemble import EnsembleTopicClassifier
 from model.taxonomy import load_taxonomy
 from model.text import Document, prepare
 from training.campaigns import join_texts, read_label_files, train_campaign_detector
 from training.config import TrainConfig, resolve_data, resolve_repo
 from training.data import fingerprint_files, read_rows
 from training.metrics import campaign_metrics, topic_metrics
-from training.topics import load_topic_texts, train_topic_classifier
+from training.topics import load_topic_texts, train_topic_component
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +30,14 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
-def evaluate_topic_classifier(clf: TopicClassifier, path: Path) -> dict:
+def evaluate_topic_classifier(clf: TopicClassifier | EnsembleTopicClassifier, path: Path) -> dict:
     docs, gold = [], []
     for row in read_rows(path):
         docs.append(prepare(row["text"], row.get("title")))
         gold.append(row["topic"])
     probs = clf.predict_docs(docs)
     pred = [clf.labels[i] for i in probs.argmax(axis=1)]
-    return topic_metrics(gold, pred, clf.labels)
+    return topic_metrics(gold, pred, clf.labels, confidences=probs.max(axis=1).tolist())
 
 
 def train(config: TrainConfig, output: Path | None = None) -> Path:
@@ -60,7 +61,7 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     train_path = resolve_data(config.topics.train)
     dev_path = resolve_data(config.topics.dev)
     texts, labels = load_topic_texts(train_path, config.topics.title_weight)
-    topics = train_topic_classifier(config.topics, texts, labels, taxonomy.topic_ids, config.seed)
+    topics = train_topic_component(config.topics, texts, labels, taxonomy.topic_ids, config.seed)
     topics.save(tmp)
     metrics: dict = {"topics_dev": evaluate_topic_classifier(topics, dev_path)}
     log.info(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model.paths import CONFIG_DIR, SHARED_DIR
 
@@ -28,6 +28,22 @@ class TopicTrainConfig(BaseModel):
     classifier: Literal["logreg", "linear-svm"] = "logreg"
     c: float = Field(20.0, gt=0)
     max_iter: int = 300
+    # "lr-lm-ensemble.v1" adds per-topic Kneser-Ney syllable LMs stacked with the LR
+    # (measured no better on VNTC dev; see README "Topic model")
+    component: Literal["tfidf-linear.v1", "lr-lm-ensemble.v1"] = "tfidf-linear.v1"
+    lm_order: int = Field(2, ge=1, le=5)
+    lm_min_count: int = Field(1, ge=1)  # drop n-grams (order >= 2) seen fewer times
+    lm_vocab_min_count: int = Field(2, ge=1)  # rarer syllables are "unknown" to the LMs
+    cv_folds: int = Field(5, ge=2)  # out-of-fold scores fit the stacking weights
+    # tfidf-linear.v1: fit a softmax temperature on this many folds' out-of-fold logits (0 = none)
+    temperature_folds: int = Field(0, ge=0)
+
+    @field_validator("temperature_folds")
+    @classmethod
+    def _folds_or_none(cls, v: int) -> int:
+        if v == 1:
+            raise ValueError("0 (no temperature) or at least 2 folds")
+        return v
 
 
 class CampaignTrainConfig(BaseModel):

@@ -4,13 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 MIN_RELIABLE_SUPPORT = 10
+ECE_BINS = 15
 
 
-def topic_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict:
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = ECE_BINS
+) -> float:
+    """Expected calibration error of top-label scores: over ``bins`` equal-width confidence
+    bins ``(lo, hi]``, the share-weighted gap between mean confidence and accuracy
+    (Guo et al. 2017). 0 is perfectly calibrated."""
+    conf = np.asarray(confidences, dtype=np.float64)
+    hit = np.asarray(correct, dtype=np.float64)
+    if not len(conf):
+        return 0.0
+    which = np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    total = 0.0
+    for b in np.unique(which):
+        m = which == b
+        total += m.mean() * abs(hit[m].mean() - conf[m].mean())
+    return float(total)
+
+
+def confusion(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """gold label → predicted label → count, every label as a row and column (zeros kept)."""
+    out = {g: dict.fromkeys(labels, 0) for g in labels}
+    for g, p in zip(gold, pred, strict=True):
+        out.setdefault(g, dict.fromkeys(labels, 0))
+        out[g][p] = out[g].get(p, 0) + 1
+    return out
+
+
+def topic_metrics(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    labels: Sequence[str],
+    confidences: Sequence[float] | None = None,
+) -> dict:
+    """Accuracy, macro-F1, per-class F1 and the confusion matrix; with the top label's
+    ``confidences``, also their expected calibration error (``ece``, 15 bins)."""
     per_class = f1_score(gold, pred, labels=list(labels), average=None, zero_division=0)
+    extra = {}
+    if confidences is not None:
+        hits = [g == p for g, p in zip(gold, pred, strict=True)]
+        extra["ece"] = round(expected_calibration_error(confidences, hits), 4)
     return {
         "n": len(gold),
         "accuracy": round(float(accuracy_score(gold, pred)), 4),
@@ -18,6 +60,8 @@ def topic_metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str
             float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0)), 4
         ),
         "per_class_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per_class, strict=True)},
+        **extra,
+        "confusion": confusion(gold, pred, labels),
     }
 
 

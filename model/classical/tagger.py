@@ -1,4 +1,5 @@
-"""The classical bundle's tagger: topic from TF-IDF, campaigns from cue/theme scoring."""
+"""The classical bundle's tagger: a topic component (TF-IDF, or TF-IDF + n-gram LMs),
+campaigns from cue/theme scoring."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from typing import Any
 from model.bundle import BundleError, BundleManifest
 from model.campaigns import CampaignDetector
 from model.classical.topic import TopicClassifier
+from model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_component
 from model.tagging import TagResult, rank_topics
 from model.taxonomy import Taxonomy
 from model.text import Document
 
 
 class ClassicalTagger:
-    def __init__(self, topics: TopicClassifier, campaigns: CampaignDetector) -> None:
+    def __init__(
+        self, topics: TopicClassifier | EnsembleTopicClassifier, campaigns: CampaignDetector
+    ) -> None:
         self.topics = topics
         self.campaigns = campaigns
 
@@ -39,7 +43,7 @@ def load_tagger(
 ) -> ClassicalTagger:
     if options:
         raise BundleError(f"{path}: classical bundles take no options, got {sorted(options)}")
-    topics = TopicClassifier.load(path)
+    topics = load_topic_component(path)
     if topics.labels != manifest.labels.get("topics"):
         raise BundleError(f"{path}: topic weights and bundle.json disagree on the label order")
     return ClassicalTagger(topics, CampaignDetector.load(path, taxonomy, manifest.thresholds))

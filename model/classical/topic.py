@@ -83,7 +83,9 @@ class TopicClassifier:
         return self.predict_proba([topic_text(d, weight) for d in docs])
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        z = self.decision(texts)
+        """Softmax of the logits divided by ``params["temperature"]`` (fitted on out-of-fold
+        training scores when the recipe asks for it; 1 in older bundles)."""
+        z = self.decision(texts) / float(self.params.get("temperature", 1.0))
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -107,10 +109,13 @@ class TopicClassifier:
         )
 
     @classmethod
-    def load(cls, directory: Path) -> TopicClassifier:
+    def load(cls, directory: Path, meta: dict[str, Any] | None = None) -> TopicClassifier:
+        """Load from ``directory``; ``meta`` replaces ``topic.json`` when a component that
+        embeds this one (``lr-lm-ensemble.v1``) owns that file."""
         from model.bundle import BundleError, read_arrays, read_json, read_text
 
-        meta = read_json(directory / "topic.json")
+        if meta is None:
+            meta = read_json(directory / "topic.json")
         if meta.get("version") != cls.version:
             raise ValueError(f"unsupported topic classifier {meta.get('version')!r}")
         terms = read_text(directory / "topic_vocab.txt").split("\n")[:-1]

@@ -24,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="measure a bundle on labelled data")
     targets = p.add_subparsers(dest="target", required=True, metavar="TARGET")
     for name, help_text, gold_field in (
-        ("topics", "accuracy, macro-F1 and per-class F1 of the topic head", "topic"),
+        (
+            "topics",
+            "accuracy, macro-F1, per-class F1, confusion and ECE of the topic head",
+            "topic",
+        ),
         ("campaigns", "micro/macro F1, precision and recall of campaign tags", "campaigns"),
     ):
         t = targets.add_parser(name, help=help_text)
@@ -77,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             [r["topic"] for r in rows],
             [p["topic"]["label"] for p in preds],
             bundle.taxonomy.topic_ids,
+            confidences=[p["topic"]["score"] for p in preds],
         )
     else:
         result = campaign_metrics(
