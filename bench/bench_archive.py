@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR  # noqa: E402
-from service.batch import JobConfig, run_job  # noqa: E402
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR  # noqa: E402
+from tinbai.service.batch import JobConfig, run_job  # noqa: E402
 
 INPUTS = ("data/vntc/train.jsonl.gz", "data/vietnews/train.jsonl.gz")
 

@@ -20,17 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.classical.topic import TopicClassifier  # noqa: E402
-from model.paths import DEFAULT_BUNDLE_DIR  # noqa: E402
-from model.taxonomy import load_taxonomy  # noqa: E402
-from training.build import topic_probability_fn  # noqa: E402
-from training.campaigns import (  # noqa: E402
+from tinbai.model.classical.topic import TopicClassifier  # noqa: E402
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR  # noqa: E402
+from tinbai.model.taxonomy import load_taxonomy  # noqa: E402
+from tinbai.training.build import topic_probability_fn  # noqa: E402
+from tinbai.training.campaigns import (  # noqa: E402
     join_texts,
     leave_one_campaign_out,
     read_label_files,
     train_campaign_detector,
 )
-from training.config import load_config, resolve_repo  # noqa: E402
+from tinbai.training.config import load_config, resolve_repo  # noqa: E402
 
 
 def table(title: str, per: dict, extra: str = "") -> None:

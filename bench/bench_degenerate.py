@@ -34,9 +34,9 @@ SHAPES = {
 def _case(shape: str, size: int, max_gb: float, queue: Any) -> None:
     limit = int(max_gb * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from model.bundle import load_bundle
-    from model.paths import DEFAULT_BUNDLE_DIR
-    from model.predict import summarize_records, tag_records
+    from tinbai.model.bundle import load_bundle
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.model.predict import summarize_records, tag_records
 
     bundle = load_bundle(DEFAULT_BUNDLE_DIR)
     record = {"id": "x", "text": SHAPES[shape](size)}

@@ -2,7 +2,7 @@
 
     python bench/bench_faults.py [--model DIR] [--server-memory-gib 6] [--concurrency 256]
 
-Starts ``python -m service.cli serve`` on 127.0.0.1 (a free port, a throw-away SQLite
+Starts ``python -m tinbai.service.cli serve`` on 127.0.0.1 (a free port, a throw-away SQLite
 feedback store), replays every defect of the issue's list, and prints ONE line per case:
 name, PASS/FAIL (SKIP where the machine cannot stage it), and what was observed (status,
 seconds, bytes, exit status). The expected behaviour is the issue's "What to build", so a
@@ -37,8 +37,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from model.paths import DEFAULT_BUNDLE_DIR  # noqa: E402
-from service.api.examples import EXAMPLE_ARTICLE  # noqa: E402
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR  # noqa: E402
+from tinbai.service.api.examples import EXAMPLE_ARTICLE  # noqa: E402
 
 RESULTS: list[bool] = []
 SURROGATE = "\\ud800"  # as written in JSON text: valid JSON, not encodable as UTF-8
@@ -82,7 +82,7 @@ class Server:
         def cap_memory() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-        cmd = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1"]
+        cmd = [sys.executable, "-m", "tinbai.service.cli", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--no-access-log"]
         if args.model:
             cmd += ["--model", args.model]
@@ -325,7 +325,7 @@ def case_burst(srv: Server, concurrency: int) -> None:
 
 
 def tinbai(*args: str, timeout: float = 90) -> tuple[int, str]:
-    cmd = [sys.executable, "-m", "service.cli", *args]
+    cmd = [sys.executable, "-m", "tinbai.service.cli", *args]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     try:
         res = subprocess.run(

@@ -49,15 +49,14 @@ def make_random_bundle(directory: Path, encoder: dict, max_length: int = 256) ->
     """A phobert bundle with random weights and PhoBERT's real tokenizer (no training)."""
     import numpy as np
     import torch
-
-    from model.bundle import BundleManifest, write_manifest
-    from model.campaigns import CampaignDetector, ThemeModel
-    from model.campaigns.features import FeatureSpec
-    from model.paths import SHARED_DIR
-    from model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer
-    from model.phobert.modeling import TwoHeadModel, random_encoder
-    from model.phobert.tagger import ENCODER_DIR, TOKENIZER_DIR, write_tagger_config
-    from model.taxonomy import load_taxonomy
+    from tinbai.model.bundle import BundleManifest, write_manifest
+    from tinbai.model.campaigns import CampaignDetector, ThemeModel
+    from tinbai.model.campaigns.features import FeatureSpec
+    from tinbai.model.paths import SHARED_DIR
+    from tinbai.model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer
+    from tinbai.model.phobert.modeling import TwoHeadModel, random_encoder
+    from tinbai.model.phobert.tagger import ENCODER_DIR, TOKENIZER_DIR, write_tagger_config
+    from tinbai.model.taxonomy import load_taxonomy
 
     torch.manual_seed(0)
     taxonomy = load_taxonomy()
@@ -90,10 +89,10 @@ def make_random_bundle(directory: Path, encoder: dict, max_length: int = 256) ->
 
 
 def segmented_articles(n: int) -> list[str]:
-    from model.paths import SHARED_DIR
-    from model.phobert.inputs import model_text
-    from model.text import prepare
-    from training.data import read_rows
+    from tinbai.model.paths import SHARED_DIR
+    from tinbai.model.phobert.inputs import model_text
+    from tinbai.model.text import prepare
+    from tinbai.training.data import read_rows
 
     rows = read_rows(SHARED_DIR / "data" / "vntc" / "dev.jsonl.gz", limit=n)
     return [model_text(prepare(r["text"], r.get("title")), 6000) for r in rows]
@@ -110,9 +109,8 @@ def run_variant(variant: str, bundle: Path, texts: list[str], threads: int, batc
     torch.set_num_threads(threads)
     rss_start = _rss_mb()
     if variant == "pipeline":
+        from tinbai.model.phobert.inputs import load_tokenizer
         from transformers import RobertaConfig, RobertaForSequenceClassification, pipeline
-
-        from model.phobert.inputs import load_tokenizer
 
         cfg = RobertaConfig.from_json_file(str(bundle / "encoder" / "config.json"))
         cfg.num_labels = 10
@@ -124,7 +122,7 @@ def run_variant(variant: str, bundle: Path, texts: list[str], threads: int, batc
         def call(xs: list[str]) -> None:
             clf(xs, batch_size=batch, truncation=True, max_length=256)
     else:
-        from model.bundle import load_bundle
+        from tinbai.model.bundle import load_bundle
 
         backend = "torch" if variant == "torch" else "onnx"
         windows = 4 if variant.endswith("4w") else 1
@@ -182,7 +180,9 @@ def main() -> int:
     if not (bundle / "onnx" / "model.int8.onnx").is_file():
         t0 = time.time()
         subprocess.run(
-            [sys.executable, "-m", "service.cli", "export-onnx", str(bundle)], cwd=REPO, check=True
+            [sys.executable, "-m", "tinbai.service.cli", "export-onnx", str(bundle)],
+            cwd=REPO,
+            check=True,
         )
         print(f"exported ONNX + int8 in {time.time() - t0:.0f}s", file=sys.stderr)
     texts_file = bundle.parent / (bundle.name + "-texts.json")

@@ -28,11 +28,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def dev_texts(bundle: Path, limit: int | None) -> tuple[list[str], list[str]]:
-    from model.bundle import read_manifest
-    from model.phobert.inputs import MERGES_FILE, VOCAB_FILE, WindowSpec, load_tokenizer
-    from training.config import TrainConfig, resolve_data
-    from training.data import fingerprint_files
-    from training.phobert import cache_root, load_topic_split, phobert_config
+    from tinbai.model.bundle import read_manifest
+    from tinbai.model.phobert.inputs import MERGES_FILE, VOCAB_FILE, WindowSpec, load_tokenizer
+    from tinbai.training.config import TrainConfig, resolve_data
+    from tinbai.training.data import fingerprint_files
+    from tinbai.training.phobert import cache_root, load_topic_split, phobert_config
 
     manifest = read_manifest(bundle)
     config = TrainConfig.model_validate(manifest.training["config"])
@@ -63,11 +63,13 @@ def main() -> int:
     args = ap.parse_args()
     bundle = Path(args.bundle)
 
-    from model.bundle import load_bundle
+    from tinbai.model.bundle import load_bundle
 
     if not (bundle / "onnx" / "model.int8.onnx").is_file():
         subprocess.run(
-            [sys.executable, "-m", "service.cli", "export-onnx", str(bundle)], cwd=REPO, check=True
+            [sys.executable, "-m", "tinbai.service.cli", "export-onnx", str(bundle)],
+            cwd=REPO,
+            check=True,
         )
     texts, gold = dev_texts(bundle, args.limit)
     out: dict = {"articles": len(texts)}

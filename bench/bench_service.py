@@ -31,8 +31,8 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from model.paths import SHARED_DIR  # noqa: E402
-from service.api.examples import EXAMPLE_ARTICLE  # noqa: E402
+from tinbai.model.paths import SHARED_DIR  # noqa: E402
+from tinbai.service.api.examples import EXAMPLE_ARTICLE  # noqa: E402
 
 
 def load_articles(limit: int) -> list[dict]:
@@ -68,7 +68,7 @@ def start_server(args: argparse.Namespace, port: int, db: Path) -> subprocess.Po
     cmd = [
         sys.executable,
         "-m",
-        "service.cli",
+        "tinbai.service.cli",
         "serve",
         "--host",
         "127.0.0.1",

@@ -39,8 +39,7 @@ from bench_service import (  # noqa: E402
     stop_server,
     wait_ready,
 )
-
-from service.api.examples import EXAMPLE_ARTICLE  # noqa: E402
+from tinbai.service.api.examples import EXAMPLE_ARTICLE  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -55,10 +54,10 @@ class InProcess:
     """What /v1/analyze computes (prepare → tag → summarise), without the service around it."""
 
     def __init__(self, model: str | None) -> None:
-        from model.bundle import load_bundle
-        from model.paths import DEFAULT_BUNDLE_DIR
-        from model.summarize import Budget
-        from service.api.inference import Inference
+        from tinbai.model.bundle import load_bundle
+        from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+        from tinbai.model.summarize import Budget
+        from tinbai.service.api.inference import Inference
 
         self.bundle = load_bundle(Path(model) if model else DEFAULT_BUNDLE_DIR)
         self.inference = Inference(self.bundle, segment=False, batcher=None)

@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.paths import SHARED_DIR  # noqa: E402
+from tinbai.model.paths import SHARED_DIR  # noqa: E402
 
 
 def main() -> None:
@@ -59,8 +59,8 @@ def main() -> None:
                     + "\n"
                 )
         t0 = time.perf_counter()
-        from service.cli import summarize
-        from service.cli.common import get_bundle
+        from tinbai.service.cli import summarize
+        from tinbai.service.cli.common import get_bundle
 
         bundle = get_bundle(args.model)
         load_s = time.perf_counter() - t0
@@ -73,7 +73,7 @@ def main() -> None:
             max_chars=None,
             ratio=None,
         )
-        import service.cli.summarize as cli_summarize
+        import tinbai.service.cli.summarize as cli_summarize
 
         cli_summarize.get_bundle = lambda _path: bundle  # the loaded bundle, timed apart
         t1 = time.perf_counter()

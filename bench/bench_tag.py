@@ -48,7 +48,15 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
-        cmd = [sys.executable, "-m", "service.cli", args.command, str(args.data), "-o", str(out)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tinbai.service.cli",
+            args.command,
+            str(args.data),
+            "-o",
+            str(out),
+        ]
         if args.model:
             cmd += ["--model", args.model]
         if shutil.which("taskset"):

@@ -24,10 +24,9 @@ from typing import Any, TypeVar
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from model.tagging import Tagger, TagResult
-from model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
-from model.text import Document
+from tinbai.model.tagging import Tagger, TagResult
+from tinbai.model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from tinbai.model.text import Document
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +38,8 @@ SUMMARIZER_DIR = "summarizer"
 # kind → "module:function" building the tagger; imported lazily so that loading a classical
 # bundle never imports torch.
 KINDS: dict[str, str] = {
-    "classical": "model.classical.tagger:load_tagger",
-    "phobert": "model.phobert.tagger:load_tagger",
+    "classical": "tinbai.model.classical.tagger:load_tagger",
+    "phobert": "tinbai.model.phobert.tagger:load_tagger",
 }
 _LIBRARIES = (
     "tinbai",
@@ -266,8 +265,8 @@ def load_bundle(
         raise BundleError(f"{path}: cannot load {manifest.kind} bundle: {exc}") from exc
     summarizer = None
     if (path / SUMMARIZER_DIR).is_dir():
-        from model.limits import LimitsError
-        from model.summarize import load_summarizer
+        from tinbai.model.limits import LimitsError
+        from tinbai.model.summarize import load_summarizer
 
         try:
             summarizer = load_summarizer(path / SUMMARIZER_DIR)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
-
-from model.paths import CONFIG_DIR
+from tinbai.model.paths import CONFIG_DIR
 
 DEFAULT_LIMITS_PATH = CONFIG_DIR / "limits.yaml"
 

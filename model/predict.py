@@ -11,9 +11,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from model.article import Article, ArticleError, parse_article, record_id
-from model.bundle import Bundle
-from model.text import Document, prepare
+from tinbai.model.article import Article, ArticleError, parse_article, record_id
+from tinbai.model.bundle import Bundle
+from tinbai.model.text import Document, prepare
 
 
 class RecordError(Exception):
@@ -96,7 +96,7 @@ def summarize_records(
 ) -> list[dict[str, Any]]:
     """One output dict per record, in order: ``{"id", "summary", "sentences"}`` or
     ``{"id", "error"}``. Bundles without a summariser of their own use the lead baseline."""
-    from model.summarize import Summarizer
+    from tinbai.model.summarize import Summarizer
 
     summarizer = bundle.summarizer or Summarizer.from_config({"scorer": "lead.v1"})
     articles, docs, errors = prepare_articles(records)

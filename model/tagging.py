@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from model.text import Document
+from tinbai.model.text import Document
 
 
 @dataclass(frozen=True)

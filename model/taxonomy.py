@@ -14,9 +14,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from model.paths import CONFIG_DIR
-from model.text.normalize import normalize
+from tinbai.model.paths import CONFIG_DIR
+from tinbai.model.text.normalize import normalize
 
 DEFAULT_TAXONOMY_PATH = CONFIG_DIR / "taxonomy.yaml"
 _SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"

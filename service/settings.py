@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-from model.paths import DEFAULT_BUNDLE_DIR
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 
 
 class Settings(BaseSettings):

@@ -84,8 +84,8 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A classical bundle trained in a second or two from the generated corpus."""
-    from training.build import train_classical
-    from training.config import TrainConfig
+    from tinbai.training.build import train_classical
+    from tinbai.training.config import TrainConfig
 
     out = tmp_path_factory.mktemp("bundles") / "tiny"
     config = TrainConfig.model_validate(

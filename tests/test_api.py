@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from model.bundle import Bundle, BundleError, load_bundle
-from service.api import create_app
-from service.api.examples import EXAMPLE_TEXT
-from service.cli import main
-from service.settings import Settings
+from tinbai.model.bundle import Bundle, BundleError, load_bundle
+from tinbai.service.api import create_app
+from tinbai.service.api.examples import EXAMPLE_TEXT
+from tinbai.service.cli import main
+from tinbai.service.settings import Settings
 
 SPORT = {
     "id": "s1",
@@ -275,7 +274,7 @@ def test_openapi_has_a_vietnamese_example(client: TestClient) -> None:
 
 
 def test_example_article_is_tagged_as_the_docs_promise(client: TestClient) -> None:
-    from service.api.examples import EXAMPLE_ARTICLE
+    from tinbai.service.api.examples import EXAMPLE_ARTICLE
 
     body = client.post("/v1/analyze", json=EXAMPLE_ARTICLE).json()
     assert [c["id"] for c in body["campaigns"]] == ["hien-mau-tinh-nguyen"]
@@ -450,7 +449,7 @@ def test_a_bundle_that_fails_to_load_stops_start_up(
 
 
 def test_settings_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from service.settings import get_settings
+    from tinbai.service.settings import get_settings
 
     env = tmp_path / "tinbai.env"
     env.write_text(

@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
-from service.api import create_app
-from service.api.batching import MicroBatcher
-from service.settings import Settings
+from tinbai.service.api import create_app
+from tinbai.service.api.batching import MicroBatcher
+from tinbai.service.settings import Settings
 
 
 def run(coro):

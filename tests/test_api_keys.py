@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from service.api import create_app
-from service.api.guard import key_matches
-from service.settings import Settings
+from tinbai.service.api import create_app
+from tinbai.service.api.guard import key_matches
+from tinbai.service.settings import Settings
 
 KEYS = ["k-alpha-7f3e", "k-beta-19ac"]
 ARTICLE = {"title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng trong trận đấu."}

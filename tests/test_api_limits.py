@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-from model.bundle import load_bundle
-from service.api import create_app
-from service.api.batching import MicroBatcher
-from service.api.inference import Inference
-from service.api.limits import LimitsMiddleware
-from service.api.metrics import METHODS
-from service.api.responses import render_json
-from service.settings import Settings
+from tinbai.model.bundle import load_bundle
+from tinbai.service.api import create_app
+from tinbai.service.api.batching import MicroBatcher
+from tinbai.service.api.inference import Inference
+from tinbai.service.api.limits import LimitsMiddleware
+from tinbai.service.api.metrics import METHODS
+from tinbai.service.api.responses import render_json
+from tinbai.service.settings import Settings
 
 ARTICLE = {"id": "a1", "text": "Cầu thủ ghi bàn thắng trong trận đấu. Huấn luyện viên khen."}
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tinbai.service.batch import JobConfig, run_job
+from tinbai.service.batch.reader import Columns, file_kind, read_rows, scan_file
+from tinbai.service.cli import main
 
-from service.batch import JobConfig, run_job
-from service.batch.reader import Columns, file_kind, read_rows, scan_file
-from service.cli import main
 from tests.conftest import REPO, TOPIC_WORDS, make_article
 
 THEME = (
@@ -265,7 +265,7 @@ def test_resume_refuses_changed_input_or_options(
     assert main(base) == 2
     err = capsys.readouterr().err
     assert "different input" in err and "Traceback" not in err
-    from service.batch.writer import lock
+    from tinbai.service.batch.writer import lock
 
     held = lock(out)  # as a job still running on OUT would
     assert main(base) == 2
@@ -319,7 +319,7 @@ def test_killed_with_sigkill_then_resumed_exactly_once(tiny_bundle: Path, tmp_pa
     cmd = [
         sys.executable,
         "-m",
-        "service.cli",
+        "tinbai.service.cli",
         "label-archive",
         str(inp),
         "-o",

@@ -9,12 +9,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from tinbai.service.batch import JobConfig, run_job
+from tinbai.service.batch import writer as archive_writer
+from tinbai.service.batch.labeler import ShardLabeler
+from tinbai.service.batch.plan import Shard
+from tinbai.service.cli import main
 
-from service.batch import JobConfig, run_job
-from service.batch import writer as archive_writer
-from service.batch.labeler import ShardLabeler
-from service.batch.plan import Shard
-from service.cli import main
 from tests.test_archive import assert_exactly_once, make_rows, write_jsonl
 
 
@@ -46,7 +46,7 @@ def test_flipped_or_truncated_parts_are_redone_on_resume(
     flipped.write_bytes(bytes(data))
     cut.write_bytes(cut.read_bytes()[:-7])
     (out / "_SUCCESS").unlink()
-    with caplog.at_level(logging.WARNING, logger="service.batch.job"):
+    with caplog.at_level(logging.WARNING, logger="tinbai.service.batch.job"):
         summary = run_job(cfg)
     warned = "\n".join(r.getMessage() for r in caplog.records)
     assert f"{flipped}: checksum mismatch" in warned

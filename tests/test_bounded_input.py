@@ -12,15 +12,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from tinbai.model.article import (
+    ArticleError,
+    check_id,
+    check_text,
+    parse_article,
+    printable,
+    record_id,
+)
+from tinbai.model.limits import LimitsError, SummarizerLimits, load_limits
+from tinbai.model.summarize import Summarizer
+from tinbai.model.summarize import features as features_module
+from tinbai.model.summarize.base import bounded_prefix
+from tinbai.model.text import prepare, split_sentences
+from tinbai.service.api.app import create_app
+from tinbai.service.cli import main
 
-from model.article import ArticleError, check_id, check_text, parse_article, printable, record_id
-from model.limits import LimitsError, SummarizerLimits, load_limits
-from model.summarize import Summarizer
-from model.summarize import features as features_module
-from model.summarize.base import bounded_prefix
-from model.text import prepare, split_sentences
-from service.api.app import create_app
-from service.cli import main
 from tests.test_api import make_settings
 
 # The splitter's boundary pattern before it was made linear: the oracle for equivalence.
@@ -28,7 +35,7 @@ _OLD_BOUNDARY = re.compile(r"([.!?…]+)([\"”’)\]]*)(\s+)(?=[\"“‘(\[\-�
 
 
 def test_boundary_pattern_finds_what_the_backtracking_one_did() -> None:
-    from model.text.sentences import _BOUNDARY
+    from tinbai.model.text.sentences import _BOUNDARY
 
     rng = random.Random(0)
     alphabet = list('.!?…"“”’)( ]-–AaBbĐ1 ') + ["  ", "Th.", "\t"]
@@ -78,9 +85,9 @@ def test_summariser_on_50000_tiny_sentences_is_memory_bounded(
         widest.append(x.shape)
         return x
 
-    monkeypatch.setattr("model.summarize.ranker.extract", spy)
-    from model.bundle import load_bundle
-    from model.paths import DEFAULT_BUNDLE_DIR
+    monkeypatch.setattr("tinbai.model.summarize.ranker.extract", spy)
+    from tinbai.model.bundle import load_bundle
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 
     summarizer = load_bundle(DEFAULT_BUNDLE_DIR).summarizer
     tracemalloc.start()
@@ -213,7 +220,7 @@ def test_archive_rows_with_bad_characters_go_to_errors(tiny_bundle: Path, tmp_pa
 def test_feature_matrix_is_unchanged_by_the_bound() -> None:
     # An ordinary article goes through bounded_prefix untouched, so its features are the same.
     doc = prepare("Hà Nội mưa lớn. Nhiều tuyến phố ngập. Giao thông ùn tắc kéo dài.")
-    from model.summarize.features import Vocabulary, extract
+    from tinbai.model.summarize.features import Vocabulary, extract
 
     vocab = Vocabulary.empty()
     assert np.array_equal(

@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from model.bundle import BundleError, load_bundle, read_manifest
-from model.text import prepare
+from tinbai.model.bundle import BundleError, load_bundle, read_manifest
+from tinbai.model.text import prepare
 
 
 def _docs() -> list:
@@ -142,7 +141,7 @@ def test_any_damaged_file_is_named_even_without_checksums(
 
 
 def test_damaged_summariser_files_are_named(tmp_path: Path) -> None:
-    from model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 
     old = _without_checksums(DEFAULT_BUNDLE_DIR, tmp_path / "old")
     for name in ("ranker.npz", "vocabulary.json", "summarizer.json"):
@@ -155,8 +154,8 @@ def test_damaged_summariser_files_are_named(tmp_path: Path) -> None:
 
 
 def test_shipped_bundle_carries_checksums() -> None:
-    from model.bundle import file_checksums
-    from model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.model.bundle import file_checksums
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 
     manifest = read_manifest(DEFAULT_BUNDLE_DIR)
     assert manifest.checksums == file_checksums(DEFAULT_BUNDLE_DIR)
@@ -165,7 +164,7 @@ def test_shipped_bundle_carries_checksums() -> None:
 def test_cli_reports_a_damaged_bundle_in_one_line_and_exits_2(
     tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service.cli import main
+    from tinbai.service.cli import main
 
     copy = tmp_path / "b"
     shutil.copytree(tiny_bundle, copy)

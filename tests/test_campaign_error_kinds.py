@@ -5,10 +5,9 @@ none is in the training labels."""
 from __future__ import annotations
 
 import pytest
-
-from model.bundle import load_bundle
-from model.paths import DEFAULT_BUNDLE_DIR
-from model.predict import tag_records
+from tinbai.model.bundle import load_bundle
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+from tinbai.model.predict import tag_records
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_BUNDLE_DIR / "bundle.json").exists(), reason="default bundle not built"

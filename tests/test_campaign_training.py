@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-
-from model.taxonomy import load_taxonomy
-from model.text import prepare
-from training.campaigns import (
+from tinbai.model.taxonomy import load_taxonomy
+from tinbai.model.text import prepare
+from tinbai.training.campaigns import (
     LabelledArticle,
     best_threshold,
     cross_fitted_calibration,
     fit_calibration,
     reliability,
 )
-from training.cues import suggest_cues
+from tinbai.training.cues import suggest_cues
 
 
 def _art(i: int, title: str, text: str, campaigns: set[str]) -> LabelledArticle:

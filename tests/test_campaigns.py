@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-
-from model.campaigns import CueMatcher
-from model.campaigns.detector import ThemeModel, evidence_sentences
-from model.campaigns.features import BASE, STRUCTURE, FeatureSpec, base_features, structure_features
-from model.campaigns.lexical import LexicalModel, hash_texts
-from model.campaigns.matcher import quote_spans
-from model.taxonomy import load_taxonomy
-from model.text import prepare
+from tinbai.model.campaigns import CueMatcher
+from tinbai.model.campaigns.detector import ThemeModel, evidence_sentences
+from tinbai.model.campaigns.features import (
+    BASE,
+    STRUCTURE,
+    FeatureSpec,
+    base_features,
+    structure_features,
+)
+from tinbai.model.campaigns.lexical import LexicalModel, hash_texts
+from tinbai.model.campaigns.matcher import quote_spans
+from tinbai.model.taxonomy import load_taxonomy
+from tinbai.model.text import prepare
 
 
 def theme_features(doc, hits, all_hits) -> np.ndarray:

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from service.cli import main
+from tinbai.service.cli import main
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+from tinbai.model.text import normalize
+from tinbai.service.cli import main
 
-from model.paths import DEFAULT_BUNDLE_DIR
-from model.text import normalize
-from service.cli import main
 from tests.conftest import SEED_ARTICLE
 
 CHROME = (

@@ -58,9 +58,8 @@ def free_port() -> int:
 @pytest.fixture()
 def server(tiny_bundle: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     import uvicorn
-
-    from service.api import create_app
-    from service.settings import Settings
+    from tinbai.service.api import create_app
+    from tinbai.service.settings import Settings
 
     db = tmp_path / "feedback.db"
     app = create_app(Settings(bundle=tiny_bundle, database_url=f"sqlite:///{db}"))
@@ -121,7 +120,7 @@ def chromium_cdp(tmp_path: Path) -> Iterator[str]:
 
 
 def test_editor_sees_tags_evidence_summary_and_can_correct(server, chromium_cdp: str) -> None:
-    from service.feedback import FeedbackStore
+    from tinbai.service.feedback import FeedbackStore
 
     base, db = server
     with playwright_sync.sync_playwright() as p:

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from tinbai.service.api import create_app
+from tinbai.service.cli import main
+from tinbai.service.feedback import FeedbackStore, text_hash
+from tinbai.service.feedback.store import FeedbackStoreError
+from tinbai.service.settings import Settings
 
-from service.api import create_app
-from service.cli import main
-from service.feedback import FeedbackStore, text_hash
-from service.feedback.store import FeedbackStoreError
-from service.settings import Settings
 from tests.postgres import postgres_server  # noqa: F401 - the fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -180,8 +180,8 @@ def test_export_round_trip_into_training(
     assert rows[0]["feedback"]["correction_id"] == 3 and rows[0]["source"] == "feedback"
 
     # The rows are what the trainers read: campaign labels carrying their own text, topic rows.
-    from training.campaigns import join_texts, read_label_files
-    from training.topics import load_topic_texts
+    from tinbai.training.campaigns import join_texts, read_label_files
+    from tinbai.training.topics import load_topic_texts
 
     labelled = join_texts(read_label_files([out]))
     assert [(a.id, a.campaigns) for a in labelled] == [
@@ -288,9 +288,9 @@ READ_ONLY_SPELL = """
 import json, os, sys
 from pathlib import Path
 from fastapi.testclient import TestClient
-from service.api import create_app
-from service.feedback import FeedbackStore
-from service.settings import Settings
+from tinbai.service.api import create_app
+from tinbai.service.feedback import FeedbackStore
+from tinbai.service.settings import Settings
 
 bundle, db, body = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
 FeedbackStore(f"sqlite:///{db}").close()

@@ -13,8 +13,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer, make_windows  # noqa: E402
-from model.phobert.modeling import (  # noqa: E402
+from tinbai.model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer, make_windows  # noqa: E402
+from tinbai.model.phobert.modeling import (  # noqa: E402
     MissingWeightsError,
     TwoHeadModel,
     aggregate,
@@ -22,6 +22,7 @@ from model.phobert.modeling import (  # noqa: E402
     masked_multitask_loss,
     random_encoder,
 )
+
 from tests.conftest import SHARED  # noqa: E402
 
 TOKENIZER = SHARED / "phobert-tokenizer"
@@ -213,8 +214,7 @@ def test_missing_weights_fail_training_before_any_work(
     if not (TOKENIZER / "bpe.codes").is_file():
         pytest.skip("PhoBERT tokenizer files not in ../shared")
     import yaml
-
-    from service.cli import main
+    from tinbai.service.cli import main
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     config = {
@@ -237,8 +237,8 @@ def test_missing_weights_fail_training_before_any_work(
 
 
 def test_invalid_phobert_section_is_a_config_error() -> None:
-    from training.config import ConfigError, TrainConfig
-    from training.phobert import phobert_config
+    from tinbai.training.config import ConfigError, TrainConfig
+    from tinbai.training.phobert import phobert_config
 
     for bad in ({"scratch": TINY, "overlap": 300}, {"scratch": TINY, "lrr": 1e-3}, {}):
         with pytest.raises(ConfigError, match="phobert"):
@@ -246,8 +246,8 @@ def test_invalid_phobert_section_is_a_config_error() -> None:
 
 
 def test_shipped_configs_validate() -> None:
-    from training.config import load_config
-    from training.phobert import phobert_config
+    from tinbai.training.config import load_config
+    from tinbai.training.phobert import phobert_config
 
     repo = Path(__file__).resolve().parents[1]
     base = phobert_config(load_config(repo / "configs" / "phobert-base.yaml"))
@@ -267,8 +267,8 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
     """A phobert bundle trained in seconds: tiny random RoBERTa, PhoBERT's real tokenizer."""
     if not (TOKENIZER / "bpe.codes").is_file():
         pytest.skip("PhoBERT tokenizer files not in ../shared")
-    from training.build import train
-    from training.config import TrainConfig
+    from tinbai.training.build import train
+    from tinbai.training.config import TrainConfig
 
     out = tmp_path_factory.mktemp("phobert") / "tiny-phobert"
     config = TrainConfig.model_validate(
@@ -305,7 +305,7 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
 
 
 def _docs() -> list:
-    from model.text import prepare
+    from tinbai.model.text import prepare
 
     return [
         prepare(
@@ -339,7 +339,7 @@ def test_bundle_manifest_and_files(phobert_bundle: Path) -> None:
 
 @needs_tokenizer
 def test_bundle_round_trip_predicts_the_same(phobert_bundle: Path, tmp_path: Path) -> None:
-    from model.bundle import load_bundle
+    from tinbai.model.bundle import load_bundle
 
     copy = tmp_path / "copy"
     shutil.copytree(phobert_bundle, copy)
@@ -357,8 +357,8 @@ def test_bundle_round_trip_predicts_the_same(phobert_bundle: Path, tmp_path: Pat
 
 @needs_tokenizer
 def test_tag_records_contract_and_unknown_option(phobert_bundle: Path) -> None:
-    from model.bundle import BundleError, load_bundle
-    from model.predict import tag_records
+    from tinbai.model.bundle import BundleError, load_bundle
+    from tinbai.model.predict import tag_records
 
     bundle = load_bundle(phobert_bundle, backend="torch")
     rows = tag_records(
@@ -379,7 +379,7 @@ def test_tag_records_contract_and_unknown_option(phobert_bundle: Path) -> None:
 
 @needs_tokenizer
 def test_head_only_override_changes_long_articles_only(phobert_bundle: Path) -> None:
-    from model.bundle import load_bundle
+    from tinbai.model.bundle import load_bundle
 
     full = load_bundle(phobert_bundle, backend="torch").tagger
     head = load_bundle(phobert_bundle, backend="torch", max_windows=1).tagger
@@ -394,8 +394,8 @@ def test_head_only_override_changes_long_articles_only(phobert_bundle: Path) -> 
 @needs_tokenizer
 @pytest.mark.slow
 def test_onnx_int8_agrees_with_torch(phobert_bundle: Path, tmp_path: Path) -> None:
-    from model.bundle import load_bundle
-    from service.cli import main
+    from tinbai.model.bundle import load_bundle
+    from tinbai.service.cli import main
 
     copy = tmp_path / "onnx-bundle"
     shutil.copytree(phobert_bundle, copy)
@@ -423,10 +423,9 @@ def test_cli_tag_and_api_serve_a_phobert_bundle(
     phobert_bundle: Path, tmp_path: Path, capsys
 ) -> None:
     from fastapi.testclient import TestClient
-
-    from service.api.app import create_app
-    from service.cli import main
-    from service.settings import Settings
+    from tinbai.service.api.app import create_app
+    from tinbai.service.cli import main
+    from tinbai.service.settings import Settings
 
     src = tmp_path / "in.jsonl"
     src.write_text(
@@ -464,7 +463,7 @@ def test_cli_tag_and_api_serve_a_phobert_bundle(
 
 @needs_tokenizer
 def test_damaged_safetensors_is_one_bundle_error(phobert_bundle: Path, tmp_path: Path) -> None:
-    from model.bundle import BundleError, load_bundle
+    from tinbai.model.bundle import BundleError, load_bundle
 
     raw = json.loads((phobert_bundle / "bundle.json").read_text(encoding="utf-8"))
     assert "encoder/model.safetensors" in raw["checksums"]

@@ -8,11 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from service.batch.plan import Plan, Shard, save_plan
-from service.batch.report import NO_DATE, coverage, parse_date, write_csv
-from service.batch.writer import finalize, write_shard
-from service.cli import main
+from tinbai.service.batch.plan import Plan, Shard, save_plan
+from tinbai.service.batch.report import NO_DATE, coverage, parse_date, write_csv
+from tinbai.service.batch.writer import finalize, write_shard
+from tinbai.service.cli import main
 
 LABELS = {
     "topics": {"the-thao": "Thể thao", "kinh-doanh": "Kinh doanh", "suc-khoe": "Sức khỏe"},

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from model.summarize.rouge import (
+from tinbai.model.summarize.rouge import (
     SyllableTokenizer,
     f1,
     greedy_oracle,

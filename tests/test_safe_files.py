@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from model import files
-from model.files import atomic_output, open_input
-from service.cli import main
+from tinbai.model import files
+from tinbai.model.files import atomic_output, open_input
+from tinbai.service.cli import main
 
 GOOD = {"id": "a", "title": "Bóng đá", "text": "Cầu thủ ghi bàn thắng trong trận đấu."}
 

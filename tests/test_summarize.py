@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from model.summarize import Budget, Summarizer, load_summarizer
-from model.summarize.base import SCORERS, drop_redundant, register_scorer
-from model.summarize.features import FEATURE_NAMES, N_FEATURES, Vocabulary, extract
-from model.summarize.ranker import Ranker, RankerWeights
-from model.text import Document, prepare, split_sentences
+from tinbai.model.summarize import Budget, Summarizer, load_summarizer
+from tinbai.model.summarize.base import SCORERS, drop_redundant, register_scorer
+from tinbai.model.summarize.features import FEATURE_NAMES, N_FEATURES, Vocabulary, extract
+from tinbai.model.summarize.ranker import Ranker, RankerWeights
+from tinbai.model.text import Document, prepare, split_sentences
 
 ARTICLE = (
     "Ngày 22/6, Công an thị xã Phú Mỹ khởi tố vụ án gây rối trật tự công cộng. "
@@ -211,9 +210,8 @@ def test_ranker_refuses_weights_for_other_features(tmp_path: Path) -> None:
 
 def test_exported_trees_predict_like_scikit_learn(tmp_path: Path) -> None:
     from sklearn.ensemble import HistGradientBoostingRegressor
-
-    from model.summarize.ranker import TreeEnsemble, load_model
-    from training.summarizer import export_trees
+    from tinbai.model.summarize.ranker import TreeEnsemble, load_model
+    from tinbai.training.summarizer import export_trees
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 6))

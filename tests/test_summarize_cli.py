@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tinbai.model.bundle import load_bundle
+from tinbai.model.summarize import Budget
+from tinbai.model.text import prepare
+from tinbai.service.cli import main
 
-from model.bundle import load_bundle
-from model.summarize import Budget
-from model.text import prepare
-from service.cli import main
 from tests.conftest import SEED_ARTICLE, SHARED
 from tests.test_summarize import ARTICLE, _tiny_ranker
 
@@ -26,8 +26,8 @@ def _lines(path: Path) -> list[dict]:
 @pytest.fixture()
 def ranker_bundle(tiny_bundle: Path, tmp_path: Path) -> Path:
     """The tiny bundle with a (random-weight) ranker.v1 summariser dropped in."""
-    from model.summarize import Summarizer
-    from model.summarize.features import FEATURE_NAMES
+    from tinbai.model.summarize import Summarizer
+    from tinbai.model.summarize.features import FEATURE_NAMES
 
     bundle = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, bundle)
@@ -185,8 +185,8 @@ def vietnews_summarizer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     """ranker.v1 trained for real by train_summarizer on a few hundred VietNews articles."""
     if not (VIETNEWS / "train.jsonl.gz").is_file():
         pytest.skip("../shared/data/vietnews not available")
-    from training.config import SummarizerTrainConfig
-    from training.summarizer import train_summarizer
+    from tinbai.training.config import SummarizerTrainConfig
+    from tinbai.training.summarizer import train_summarizer
 
     cfg = SummarizerTrainConfig(
         train=str(VIETNEWS / "train.jsonl.gz"),
@@ -227,7 +227,7 @@ def test_trained_ranker_metrics_and_files(vietnews_summarizer: tuple[Path, dict]
 def test_seed_article_summary_starts_with_its_first_sentence(
     vietnews_summarizer: tuple[Path, dict],
 ) -> None:
-    from model.summarize import load_summarizer
+    from tinbai.model.summarize import load_summarizer
 
     doc = prepare(SEED_ARTICLE.read_text(encoding="utf-8"))
     summary = load_summarizer(vietnews_summarizer[0]).summarize(doc, Budget(sentences=3))
@@ -238,7 +238,7 @@ def test_seed_article_summary_starts_with_its_first_sentence(
 
 
 def test_seed_article_with_the_shipped_bundle() -> None:
-    from model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 
     if not (DEFAULT_BUNDLE_DIR / "bundle.json").is_file():
         pytest.skip("the default bundle is not built in this checkout")

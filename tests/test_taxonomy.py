@@ -4,8 +4,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from model.taxonomy import DEFAULT_TAXONOMY_PATH, TaxonomyError, load_taxonomy, parse_taxonomy
+from tinbai.model.taxonomy import (
+    DEFAULT_TAXONOMY_PATH,
+    TaxonomyError,
+    load_taxonomy,
+    parse_taxonomy,
+)
 
 
 def _raw() -> dict:

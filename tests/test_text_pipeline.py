@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from tinbai.model.text import clean_article, normalize, prepare, segment_words, split_sentences
 
-from model.text import clean_article, normalize, prepare, segment_words, split_sentences
 from tests.conftest import SEED_ARTICLE
 
 

@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from tinbai.model.bundle import load_bundle
+from tinbai.model.classical.ngram_lm import NgramLM
+from tinbai.model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_component
+from tinbai.model.text import prepare
+from tinbai.service.cli import main
+from tinbai.training.config import TopicTrainConfig
+from tinbai.training.metrics import confusion, expected_calibration_error, topic_metrics
+from tinbai.training.topics import duplicate_groups, train_topic_component
 
-from model.bundle import load_bundle
-from model.classical.ngram_lm import NgramLM
-from model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_component
-from model.text import prepare
-from service.cli import main
 from tests.conftest import TOPIC_WORDS, make_article
 from tests.test_training import _tiny_config
-from training.config import TopicTrainConfig
-from training.metrics import confusion, expected_calibration_error, topic_metrics
-from training.topics import duplicate_groups, train_topic_component
 
 
 @pytest.mark.parametrize("order", [1, 2, 3])
@@ -47,7 +47,7 @@ def test_lm_prefers_the_class_it_was_trained_on() -> None:
 
 
 def _corpus(n: int, seed: int) -> tuple[list[str], list[str]]:
-    from model.classical.topic import topic_text
+    from tinbai.model.classical.topic import topic_text
 
     rng = random.Random(seed)
     rows = [make_article(t, rng) for t in TOPIC_WORDS for _ in range(n)]
@@ -106,7 +106,7 @@ def test_confusion_and_calibration_error() -> None:
 
 
 def test_temperature_is_fitted_saved_and_keeps_the_argmax(tmp_path: Path) -> None:
-    from model.classical.topic import TopicClassifier
+    from tinbai.model.classical.topic import TopicClassifier
 
     texts, labels = _corpus(10, 3)
     topics = sorted(TOPIC_WORDS)
@@ -125,7 +125,7 @@ def test_temperature_is_fitted_saved_and_keeps_the_argmax(tmp_path: Path) -> Non
 
 
 def test_fit_temperature_sharpens_under_confident_scores() -> None:
-    from training.topics import fit_temperature
+    from tinbai.training.topics import fit_temperature
 
     y = np.arange(200) % 4
     scores = np.eye(4)[y] * 0.5  # always right, but only mildly preferred

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
-from service.cli import main
-from training.config import ConfigError, load_config
+from tinbai.service.cli import main
+from tinbai.training.config import ConfigError, load_config
 
 
 def _tiny_config(tiny_corpus: dict, out: Path) -> dict:

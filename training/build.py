@@ -9,18 +9,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from model.bundle import BundleManifest, write_manifest
-from model.classical.tagger import ClassicalTagger
-from model.classical.topic import TopicClassifier
-from model.classical.topic_ensemble import EnsembleTopicClassifier
-from model.taxonomy import load_taxonomy
-from model.text import Document, prepare
-from training.campaigns import join_texts, read_label_files, train_campaign_detector
-from training.config import TrainConfig, resolve_data, resolve_repo
-from training.data import fingerprint_files, read_rows
-from training.metrics import campaign_metrics, topic_metrics
-from training.topics import load_topic_texts, train_topic_component
+from tinbai.model.bundle import BundleManifest, write_manifest
+from tinbai.model.classical.tagger import ClassicalTagger
+from tinbai.model.classical.topic import TopicClassifier
+from tinbai.model.classical.topic_ensemble import EnsembleTopicClassifier
+from tinbai.model.taxonomy import load_taxonomy
+from tinbai.model.text import Document, prepare
+from tinbai.training.campaigns import join_texts, read_label_files, train_campaign_detector
+from tinbai.training.config import TrainConfig, resolve_data, resolve_repo
+from tinbai.training.data import fingerprint_files, read_rows
+from tinbai.training.metrics import campaign_metrics, topic_metrics
+from tinbai.training.topics import load_topic_texts, train_topic_component
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def evaluate_topic_classifier(clf: TopicClassifier | EnsembleTopicClassifier, pa
 def train(config: TrainConfig, output: Path | None = None) -> Path:
     """Train the bundle ``config`` describes and write it to ``output`` (or ``config.output``)."""
     if config.kind == "phobert":
-        from training.phobert import train_phobert  # torch is only imported for this kind
+        from tinbai.training.phobert import train_phobert  # torch is only imported for this kind
 
         return train_phobert(config, output)
     return train_classical(config, output)
@@ -88,7 +87,7 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     data_files = [train_path, *label_paths]
     if config.summarizer is not None:
         try:
-            from training.summarizer import train_summarizer
+            from tinbai.training.summarizer import train_summarizer
         except ImportError:
             log.warning("no summariser trainer available; bundle ships without a summariser")
         else:

@@ -18,15 +18,14 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-
-from model.campaigns import CampaignDetector, ThemeModel
-from model.campaigns.features import LEXICAL, PRIOR, FeatureSpec, assemble, context_text
-from model.campaigns.lexical import LexicalModel, hash_texts
-from model.campaigns.matcher import CueMatcher
-from model.taxonomy import Taxonomy
-from model.text import Document, prepare
-from training.config import CampaignTrainConfig, resolve_data
-from training.data import read_rows
+from tinbai.model.campaigns import CampaignDetector, ThemeModel
+from tinbai.model.campaigns.features import LEXICAL, PRIOR, FeatureSpec, assemble, context_text
+from tinbai.model.campaigns.lexical import LexicalModel, hash_texts
+from tinbai.model.campaigns.matcher import CueMatcher
+from tinbai.model.taxonomy import Taxonomy
+from tinbai.model.text import Document, prepare
+from tinbai.training.config import CampaignTrainConfig, resolve_data
+from tinbai.training.data import read_rows
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from model.paths import CONFIG_DIR, SHARED_DIR
+from tinbai.model.paths import CONFIG_DIR, SHARED_DIR
 
 
 class ConfigError(ValueError):

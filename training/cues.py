@@ -14,10 +14,10 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from model.campaigns.matcher import CueMatcher
-from model.taxonomy import Taxonomy, campaign_pattern
-from model.text import Document
-from training.campaigns import LabelledArticle
+from tinbai.model.campaigns.matcher import CueMatcher
+from tinbai.model.taxonomy import Taxonomy, campaign_pattern
+from tinbai.model.text import Document
+from tinbai.training.campaigns import LabelledArticle
 
 _WORD = re.compile(r"(?u)\b\w+\b")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from model.files import open_input
+from tinbai.model.files import open_input
 
 
 def read_rows(path: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:

@@ -4,7 +4,7 @@ Data. Topic rows come from VNTC (``config.topics.train`` / ``.dev``), loaded, se
 tokenised with ``datasets`` (``load_dataset("json")`` + ``map``), cached under
 ``~/.cache/tinbai/datasets`` (or ``phobert.cache_dir`` / ``$TINBAI_CACHE_DIR``), never in the
 repository. Campaign rows are ``training/labels/*.jsonl`` (ids + labels) joined to the shared
-texts by :func:`training.campaigns.join_texts`; a VNTC article among them keeps its topic, a
+texts by :func:`tinbai.training.campaigns.join_texts`; a VNTC article among them keeps its topic, a
 VietNews one has none. The loss masks each head on rows that lack its labels.
 
 Held-out data. Topics: early stopping and the best checkpoint on VNTC dev (a fixed subset each
@@ -33,12 +33,11 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from model.bundle import BundleManifest, copy_summarizer, write_manifest
-from model.campaigns import CampaignDetector
-from model.campaigns.matcher import CueMatcher
-from model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
-from model.phobert.inputs import (
+from tinbai.model.bundle import BundleManifest, copy_summarizer, write_manifest
+from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.campaigns.matcher import CueMatcher
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
+from tinbai.model.phobert.inputs import (
     MERGES_FILE,
     VOCAB_FILE,
     WindowSpec,
@@ -46,31 +45,31 @@ from model.phobert.inputs import (
     load_tokenizer,
     model_text,
 )
-from model.phobert.tagger import (
+from tinbai.model.phobert.tagger import (
     COMPONENT,
     ENCODER_DIR,
     TOKENIZER_DIR,
     PhobertTagger,
     write_tagger_config,
 )
-from model.taxonomy import Taxonomy, load_taxonomy
-from model.text import prepare
-from training.campaigns import (
+from tinbai.model.taxonomy import Taxonomy, load_taxonomy
+from tinbai.model.text import prepare
+from tinbai.training.campaigns import (
     LabelledArticle,
     join_texts,
     read_label_files,
     train_campaign_detector,
     tune_thresholds,
 )
-from training.config import (
+from tinbai.training.config import (
     CampaignTrainConfig,
     ConfigError,
     TrainConfig,
     resolve_data,
     resolve_repo,
 )
-from training.data import fingerprint_files, read_rows
-from training.metrics import campaign_metrics, topic_metrics
+from tinbai.training.data import fingerprint_files, read_rows
+from tinbai.training.metrics import campaign_metrics, topic_metrics
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +269,7 @@ def class_weights(counts: np.ndarray, how: str) -> np.ndarray:
 
 
 def build_model(cfg: PhobertConfig, tokenizer: Any, n_topics: int, n_campaigns: int) -> Any:
-    from model.phobert.modeling import TwoHeadModel, load_pretrained_encoder, random_encoder
+    from tinbai.model.phobert.modeling import TwoHeadModel, load_pretrained_encoder, random_encoder
 
     if cfg.base_model:
         encoder = load_pretrained_encoder(cfg.base_model)
@@ -347,10 +346,9 @@ def _bar(total: int, desc: str) -> Any:
 def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     """Train the two-head model ``config`` describes and write a ``phobert`` bundle."""
     import torch
+    from tinbai.model.phobert.modeling import masked_multitask_loss
+    from tinbai.model.phobert.runtime import TorchRunner
     from transformers import get_linear_schedule_with_warmup
-
-    from model.phobert.modeling import masked_multitask_loss
-    from model.phobert.runtime import TorchRunner
 
     cfg = phobert_config(config)
     torch.set_num_threads(cfg.threads)
@@ -418,7 +416,7 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     examples: list[Example] = []
     no_campaigns = np.zeros(len(campaigns), dtype=np.float32)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
-    from model.phobert.inputs import make_windows
+    from tinbai.model.phobert.inputs import make_windows
 
     for row_id, topic, ids in zip(train_ds["id"], train_ds["topic"], train_ds["ids"], strict=True):
         if row_id in held_out:  # campaign-labelled articles enter once, with both labels
@@ -558,7 +556,7 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
                 break
     train_seconds = round(time.time() - t_train, 1)
 
-    from model.phobert.modeling import TwoHeadModel
+    from tinbai.model.phobert.modeling import TwoHeadModel
 
     model = TwoHeadModel.load(work)
     shutil.move(str(work), str(tmp / ENCODER_DIR))
@@ -669,7 +667,7 @@ def tune_phobert_thresholds(
 ) -> tuple[dict[str, float], dict]:
     """Per-campaign thresholds on the transformer's probabilities, over the candidates the
     detector will see (campaigns with a cue hit); the same shrunk tuning as the classical
-    detector (``training.campaigns.tune_thresholds``)."""
+    detector (``tinbai.training.campaigns.tune_thresholds``)."""
     campaigns = taxonomy.campaign_ids
     matcher = CueMatcher(taxonomy)
     if not articles:

@@ -11,7 +11,7 @@ the sample is stratified by what the cue matcher finds (the same pipeline the pr
 - random articles of the whole pool.
 
 Already-labelled ids are skipped, so the script can grow the label set. Run it with
-``python -m training.sample_labels -o OUT.jsonl``; the output holds ids and why each was
+``python -m tinbai.training.sample_labels -o OUT.jsonl``; the output holds ids and why each was
 picked (no texts: those stay in ``../shared``).
 """
 
@@ -24,13 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.campaigns.matcher import CueMatcher
-from model.files import atomic_output
-from model.taxonomy import Taxonomy, campaign_pattern, load_taxonomy
-from model.text import prepare
-from training.campaigns import SOURCES, read_label_files
-from training.config import resolve_data
-from training.data import read_rows
+from tinbai.model.campaigns.matcher import CueMatcher
+from tinbai.model.files import atomic_output
+from tinbai.model.taxonomy import Taxonomy, campaign_pattern, load_taxonomy
+from tinbai.model.text import prepare
+from tinbai.training.campaigns import SOURCES, read_label_files
+from tinbai.training.config import resolve_data
+from tinbai.training.data import read_rows
 
 
 @dataclass

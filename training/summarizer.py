@@ -3,7 +3,7 @@
 Recipe (``configs/default.yaml``, section ``summarizer``):
 
 1. Read ``train`` articles; each row's ``summary`` (the article's own sapo) is the reference,
-   its ``text`` the body, split by the project's one pipeline (:func:`model.text.prepare`).
+   its ``text`` the body, split by the project's one pipeline (:func:`tinbai.model.text.prepare`).
 2. The first ``lexicon_articles`` articles only build the vocabulary: IDF, the smoothed
    log-odds of a sentence being a greedy-oracle pick (R1 + R2 F1, ``oracle_sentences``) given
    that it contains / starts with a syllable, and each syllable's rate of reappearing in the
@@ -15,7 +15,7 @@ Recipe (``configs/default.yaml``, section ``summarizer``):
    fitted precision ranked better on val than classifiers of the oracle labels.
 4. Model (``model``): gradient-boosted regression trees (exported to plain arrays), or a small
    MLP / linear model. Then the redundancy threshold and the length-aware selection's
-   reference length (:func:`model.summarize.base.select_length_aware`: the subset of the
+   reference length (:func:`tinbai.model.summarize.base.select_length_aware`: the subset of the
    ``length_candidates`` best sentences with the highest expected F1; off when no target beats
    plain top-k) are chosen on ``tune`` val rows (disjoint from the reported ones) and ROUGE on
    val rows ``[0, report_articles)`` goes to bundle.json.
@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.summarize import Budget, Summarizer
-from model.summarize.features import FEATURE_NAMES, Vocabulary, extract, sentence_tokens
-from model.summarize.ranker import Ranker, RankerWeights, TreeEnsemble
-from model.summarize.rouge import greedy_oracle, ngrams, rouge_n_f1, syllables
-from model.text import Document, prepare
-from training.data import read_rows
+from tinbai.model.summarize import Budget, Summarizer
+from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract, sentence_tokens
+from tinbai.model.summarize.ranker import Ranker, RankerWeights, TreeEnsemble
+from tinbai.model.summarize.rouge import greedy_oracle, ngrams, rouge_n_f1, syllables
+from tinbai.model.text import Document, prepare
+from tinbai.training.data import read_rows
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +255,7 @@ def rouge_report(
 ) -> dict[str, Any]:
     """ROUGE-1/2/L F1 (×100, rouge-score with the syllable tokenizer) of the summariser and of
     Lead-N on held-out examples."""
-    from model.summarize.rouge import rouge_scorer
+    from tinbai.model.summarize.rouge import rouge_scorer
 
     scorer = rouge_scorer()
     budget = Budget(sentences=sentences)
@@ -279,7 +278,7 @@ def rouge_report(
 def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Path]]:
     """Build ``out_dir`` (``summarizer.json``, ``ranker.npz``, ``vocabulary.json``) from
     ``cfg`` (a ``SummarizerTrainConfig``); return val metrics and the data files read."""
-    from training.config import resolve_data
+    from tinbai.training.config import resolve_data
 
     t0 = time.time()
     train_path, val_path = resolve_data(cfg.train), resolve_data(cfg.val)

@@ -13,13 +13,17 @@ from scipy.optimize import minimize, minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.svm import LinearSVC
-
-from model.classical.ngram_lm import NgramLM
-from model.classical.topic import TopicClassifier, make_vectorizer, topic_text
-from model.classical.topic_ensemble import TOKEN, EnsembleTopicClassifier, SyllableIds, combine
-from model.text import prepare
-from training.config import TopicTrainConfig
-from training.data import read_rows
+from tinbai.model.classical.ngram_lm import NgramLM
+from tinbai.model.classical.topic import TopicClassifier, make_vectorizer, topic_text
+from tinbai.model.classical.topic_ensemble import (
+    TOKEN,
+    EnsembleTopicClassifier,
+    SyllableIds,
+    combine,
+)
+from tinbai.model.text import prepare
+from tinbai.training.config import TopicTrainConfig
+from tinbai.training.data import read_rows
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model.campaigns.detector import CampaignDecision, CampaignDetector, ThemeModel
-from model.campaigns.matcher import CampaignHits, CueMatcher
+from tinbai.model.campaigns.detector import CampaignDecision, CampaignDetector, ThemeModel
+from tinbai.model.campaigns.matcher import CampaignHits, CueMatcher
 
 __all__ = ["CampaignDecision", "CampaignDetector", "CampaignHits", "CueMatcher", "ThemeModel"]

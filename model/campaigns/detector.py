@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.campaigns.features import FeatureSpec, assemble, context_text
-from model.campaigns.lexical import LexicalModel, hash_texts
-from model.campaigns.matcher import CampaignHits, CueMatcher
-from model.tagging import CampaignPrediction
-from model.taxonomy import Taxonomy
-from model.text import Document
+from tinbai.model.campaigns.features import FeatureSpec, assemble, context_text
+from tinbai.model.campaigns.lexical import LexicalModel, hash_texts
+from tinbai.model.campaigns.matcher import CampaignHits, CueMatcher
+from tinbai.model.tagging import CampaignPrediction
+from tinbai.model.taxonomy import Taxonomy
+from tinbai.model.text import Document
 
 MAX_EVIDENCE = 3
 LEXICAL_FILE = "campaigns_lexical.npz"
@@ -228,7 +227,7 @@ class CampaignDetector:
     def load(
         cls, directory: Path, taxonomy: Taxonomy, thresholds: dict[str, float]
     ) -> CampaignDetector:
-        from model.bundle import read_file, read_json
+        from tinbai.model.bundle import read_file, read_json
 
         raw = read_json(directory / "campaigns.json")
         if raw.get("version") != cls.version:

@@ -20,9 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from model.campaigns.matcher import CampaignHits
-from model.text import Document
+from tinbai.model.campaigns.matcher import CampaignHits
+from tinbai.model.text import Document
 
 BASE = (
     "cue_in_title",  # GUIDELINES: "named in the title or lead"

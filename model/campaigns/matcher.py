@@ -12,8 +12,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from model.taxonomy import Taxonomy, campaign_pattern
-from model.text import Document
+from tinbai.model.taxonomy import Taxonomy, campaign_pattern
+from tinbai.model.text import Document
 
 _QUOTE_MARKS = re.compile(r"[“”\"]")
 

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from model.bundle import BundleError, BundleManifest
-from model.campaigns import CampaignDetector
-from model.classical.topic import TopicClassifier
-from model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_component
-from model.tagging import TagResult, rank_topics
-from model.taxonomy import Taxonomy
-from model.text import Document
+from tinbai.model.bundle import BundleError, BundleManifest
+from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.classical.topic import TopicClassifier
+from tinbai.model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_component
+from tinbai.model.tagging import TagResult, rank_topics
+from tinbai.model.taxonomy import Taxonomy
+from tinbai.model.text import Document
 
 
 class ClassicalTagger:

@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-
-from model.text import Document
+from tinbai.model.text import Document
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 
@@ -112,7 +111,7 @@ class TopicClassifier:
     def load(cls, directory: Path, meta: dict[str, Any] | None = None) -> TopicClassifier:
         """Load from ``directory``; ``meta`` replaces ``topic.json`` when a component that
         embeds this one (``lr-lm-ensemble.v1``) owns that file."""
-        from model.bundle import BundleError, read_arrays, read_json, read_text
+        from tinbai.model.bundle import BundleError, read_arrays, read_json, read_text
 
         if meta is None:
             meta = read_json(directory / "topic.json")

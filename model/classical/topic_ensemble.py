@@ -2,7 +2,7 @@
 
 Two views of the article with different errors: the discriminative TF-IDF model
 (``tfidf-linear.v1``'s recipe) and one Kneser–Ney syllable n-gram language model per topic
-(``model.classical.ngram_lm``). Their scores are combined as
+(``tinbai.model.classical.ngram_lm``). Their scores are combined as
 
     z_c = a_lr · lr_c(x) + a_lm · (log P(x | c) / n_tokens^γ) + b_c,   p = softmax(z)
 
@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.classical.ngram_lm import NgramLM
-from model.classical.topic import TopicClassifier, topic_text
-from model.text import Document
+from tinbai.model.classical.ngram_lm import NgramLM
+from tinbai.model.classical.topic import TopicClassifier, topic_text
+from tinbai.model.text import Document
 
 TOKEN = re.compile(r"(?u)\b\w+\b")  # the same syllables TopicClassifier's vectorizer reads
 META = "topic.json"
@@ -116,7 +115,7 @@ class EnsembleTopicClassifier:
 
     @classmethod
     def load(cls, directory: Path) -> EnsembleTopicClassifier:
-        from model.bundle import read_arrays, read_json, read_text
+        from tinbai.model.bundle import read_arrays, read_json, read_text
 
         meta = read_json(directory / META)
         if meta.get("version") != cls.version:
@@ -136,7 +135,7 @@ TOPIC_COMPONENTS: dict[str, Any] = {
 
 def load_topic_component(directory: Path) -> TopicClassifier | EnsembleTopicClassifier:
     """Load whichever topic component a bundle holds, by the version in ``topic.json``."""
-    from model.bundle import read_json
+    from tinbai.model.bundle import read_json
 
     version = read_json(directory / META).get("version")
     if version not in TOPIC_COMPONENTS:

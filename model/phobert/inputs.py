@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.text import Document
+from tinbai.model.text import Document
 
 VOCAB_FILE = "vocab.txt"
 MERGES_FILE = "bpe.codes"

@@ -14,9 +14,8 @@ from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
+from tinbai.model.phobert import MissingWeightsError
 from torch import nn
-
-from model.phobert import MissingWeightsError
 
 __all__ = [
     "MissingWeightsError",
@@ -131,9 +130,8 @@ class TwoHeadModel(nn.Module):
     def load(cls, directory: Path) -> TwoHeadModel:
         """Rebuild from :meth:`save`. Tensors are copied into the freshly built model one at a
         time, so peak memory is the model plus one tensor, not two copies of the weights."""
+        from tinbai.model.bundle import read_file, read_json
         from transformers import RobertaConfig
-
-        from model.bundle import read_file, read_json
 
         config = RobertaConfig.from_dict(read_json(directory / ENCODER_CONFIG))
         return read_file(directory / WEIGHTS, lambda p: cls._load_weights(p, config))

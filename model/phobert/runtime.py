@@ -64,7 +64,7 @@ class OrtRunner:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        from model.bundle import read_file
+        from tinbai.model.bundle import read_file
 
         self.session = read_file(
             path,

@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.bundle import BundleError, BundleManifest, read_file, read_json
-from model.campaigns import CampaignDetector
-from model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
-from model.phobert.runtime import BACKENDS, Runner, pick_runner
-from model.tagging import TagResult, rank_topics
-from model.taxonomy import Taxonomy
-from model.text import Document
+from tinbai.model.bundle import BundleError, BundleManifest, read_file, read_json
+from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
+from tinbai.model.phobert.runtime import BACKENDS, Runner, pick_runner
+from tinbai.model.tagging import TagResult, rank_topics
+from tinbai.model.taxonomy import Taxonomy
+from tinbai.model.text import Document
 
 CONFIG_FILE = "phobert.json"
 ENCODER_DIR = "encoder"
@@ -97,7 +96,7 @@ class PhobertTagger:
 
     def logits(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Article-level (topic, campaign) logits for model texts (see :func:`model_text`)."""
-        from model.phobert.modeling import aggregate
+        from tinbai.model.phobert.modeling import aggregate
 
         windows = encode_windows(self.tokenizer, list(texts), self.spec)
         flat = [(d, w) for d, ws in enumerate(windows) for w in ws]
@@ -177,7 +176,7 @@ def load_tagger(
     campaign_ids = manifest.labels.get("campaigns", [])
 
     def load_model():
-        from model.phobert.modeling import TwoHeadModel
+        from tinbai.model.phobert.modeling import TwoHeadModel
 
         return TwoHeadModel.load(path / ENCODER_DIR)
 

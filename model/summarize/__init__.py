@@ -9,7 +9,13 @@ a budget. Scorers are swappable parts with versioned names (``lead.v1``, ``ranke
 
 from __future__ import annotations
 
-from model.summarize import ranker as _ranker  # noqa: F401  (registers "ranker.v1")
-from model.summarize.base import Budget, Summarizer, Summary, SummarySentence, load_summarizer
+from tinbai.model.summarize import ranker as _ranker  # noqa: F401  (registers "ranker.v1")
+from tinbai.model.summarize.base import (
+    Budget,
+    Summarizer,
+    Summary,
+    SummarySentence,
+    load_summarizer,
+)
 
 __all__ = ["Budget", "Summarizer", "Summary", "SummarySentence", "load_summarizer"]

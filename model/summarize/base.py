@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.limits import SummarizerLimits, load_limits
-from model.text import Document
+from tinbai.model.limits import SummarizerLimits, load_limits
+from tinbai.model.text import Document
 
 CONFIG_FILE = "summarizer.json"
 
@@ -294,7 +293,7 @@ def select_length_aware(
 
 
 def load_summarizer(directory: Path) -> Summarizer:
-    from model.bundle import read_json
+    from tinbai.model.bundle import read_json
 
     config = read_json(Path(directory) / CONFIG_FILE)
     return Summarizer.from_config(config, Path(directory))

@@ -25,9 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-from model.summarize.rouge import syllables
-from model.text import Document
+from tinbai.model.summarize.rouge import syllables
+from tinbai.model.text import Document
 
 MAX_POSITION = 8  # one-hot positions 0..7, then "8 or later"
 LENGTH_BINS = (8, 15, 25, 35, 50, 70)  # syllables; bins are [0,8), [8,15) … [70, ∞)

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from model.summarize.base import Scorer, register_scorer
-from model.summarize.features import FEATURE_NAMES, Vocabulary, extract
-from model.text import Document
+from tinbai.model.summarize.base import Scorer, register_scorer
+from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract
+from tinbai.model.text import Document
 
 WEIGHTS_FILE = "ranker.npz"
 VOCABULARY_FILE = "vocabulary.json"
@@ -120,7 +119,7 @@ class TreeEnsemble:
 
 
 def load_model(path: Path) -> RankerWeights | TreeEnsemble:
-    from model.bundle import read_arrays, read_file
+    from tinbai.model.bundle import read_arrays, read_file
 
     data = read_arrays(path)
     if "tree_feature" in data:
@@ -145,7 +144,7 @@ def save_vocabulary(vocab: Vocabulary, path: Path) -> None:
 
 
 def load_vocabulary(path: Path) -> Vocabulary:
-    from model.bundle import read_file, read_json
+    from tinbai.model.bundle import read_file, read_json
 
     raw = read_json(path)
     return read_file(path, lambda _: _vocabulary(raw))

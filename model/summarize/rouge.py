@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from model.text import normalize
+from tinbai.model.text import normalize
 
 # A syllable: a run of letters (any script, diacritics included) and digits; punctuation and
 # "_" (word-segmentation joiner) separate tokens.

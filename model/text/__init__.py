@@ -6,11 +6,11 @@ raw article → :func:`normalize` → :func:`clean_article` → :func:`split_sen
 
 from __future__ import annotations
 
-from model.text.clean import CleanedArticle, clean_article
-from model.text.document import Document, Sentence, prepare
-from model.text.normalize import normalize
-from model.text.segment import segment_words
-from model.text.sentences import split_sentences
+from tinbai.model.text.clean import CleanedArticle, clean_article
+from tinbai.model.text.document import Document, Sentence, prepare
+from tinbai.model.text.normalize import normalize
+from tinbai.model.text.segment import segment_words
+from tinbai.model.text.sentences import split_sentences
 
 __all__ = [
     "CleanedArticle",

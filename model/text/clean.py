@@ -16,9 +16,8 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
-
-from model.paths import CONFIG_DIR
-from model.text.normalize import normalize
+from tinbai.model.paths import CONFIG_DIR
+from tinbai.model.text.normalize import normalize
 
 DEFAULT_RULES_PATH = CONFIG_DIR / "cleaning.yaml"
 # Vietnamese end-of-article marker "./." (and "/.") becomes a plain full stop. The match may

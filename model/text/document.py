@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from model.text.clean import CleanedArticle, clean_article
-from model.text.segment import segment_words
-from model.text.sentences import split_sentences
+from tinbai.model.text.clean import CleanedArticle, clean_article
+from tinbai.model.text.segment import segment_words
+from tinbai.model.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)

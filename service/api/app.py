@@ -15,25 +15,24 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from tinbai.model.bundle import Bundle, load_bundle
+from tinbai.model.summarize import Budget
+from tinbai.model.tagging import TagResult
+from tinbai.model.text import Document
+from tinbai.service.api.batching import MicroBatcher
+from tinbai.service.api.deps import documented_api_key
+from tinbai.service.api.errors import install_error_handlers
+from tinbai.service.api.examples import EXAMPLE_ARTICLE
+from tinbai.service.api.guard import GuardMiddleware
+from tinbai.service.api.inference import Inference
+from tinbai.service.api.limits import LimitsMiddleware
+from tinbai.service.api.metrics import Metrics, MetricsMiddleware
+from tinbai.service.api.responses import SafeJSONResponse
+from tinbai.service.api.routes import feedback, health, models, summarize, tag
+from tinbai.service.feedback import FeedbackStore
+from tinbai.service.settings import Settings, get_settings
 
-from model.bundle import Bundle, load_bundle
-from model.summarize import Budget
-from model.tagging import TagResult
-from model.text import Document
-from service.api.batching import MicroBatcher
-from service.api.deps import documented_api_key
-from service.api.errors import install_error_handlers
-from service.api.examples import EXAMPLE_ARTICLE
-from service.api.guard import GuardMiddleware
-from service.api.inference import Inference
-from service.api.limits import LimitsMiddleware
-from service.api.metrics import Metrics, MetricsMiddleware
-from service.api.responses import SafeJSONResponse
-from service.api.routes import feedback, health, models, summarize, tag
-from service.feedback import FeedbackStore
-from service.settings import Settings, get_settings
-
-log = logging.getLogger("service.api")
+log = logging.getLogger("tinbai.service.api")
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 

@@ -10,12 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
-
-from model.bundle import Bundle
-from service.api.inference import Inference
-from service.api.metrics import Metrics
-from service.feedback import FeedbackStore
-from service.settings import Settings
+from tinbai.model.bundle import Bundle
+from tinbai.service.api.inference import Inference
+from tinbai.service.api.metrics import Metrics
+from tinbai.service.feedback import FeedbackStore
+from tinbai.service.settings import Settings
 
 # Declares the X-API-Key scheme in the OpenAPI docs. The check itself runs in GuardMiddleware,
 # before the body is read (FastAPI parses bodies before it runs dependencies).

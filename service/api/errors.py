@@ -16,10 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
+from tinbai.service.api.responses import SafeJSONResponse, render_json
 
-from service.api.responses import SafeJSONResponse, render_json
-
-log = logging.getLogger("service.api")
+log = logging.getLogger("tinbai.service.api")
 
 CODES: dict[int, str] = {
     400: "invalid_json",

@@ -15,8 +15,7 @@ from fastapi import HTTPException
 from pydantic import SecretStr
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from service.api.errors import send_error
+from tinbai.service.api.errors import send_error
 
 PROTECTED_PREFIX = "/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

@@ -20,13 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from model.article import Article, ArticleError
-from model.bundle import Bundle
-from model.predict import prepare_articles
-from model.summarize import Budget, Summarizer, Summary
-from model.tagging import TagResult
-from model.text import Document
-from service.api.batching import MicroBatcher
+from tinbai.model.article import Article, ArticleError
+from tinbai.model.bundle import Bundle
+from tinbai.model.predict import prepare_articles
+from tinbai.model.summarize import Budget, Summarizer, Summary
+from tinbai.model.tagging import TagResult
+from tinbai.model.text import Document
+from tinbai.service.api.batching import MicroBatcher
 
 BASELINE_SCORER = "lead.v1"
 

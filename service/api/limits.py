@@ -22,10 +22,9 @@ import asyncio
 import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tinbai.service.api.errors import send_error
 
-from service.api.errors import send_error
-
-log = logging.getLogger("service.api")
+log = logging.getLogger("tinbai.service.api")
 
 LIMITED_PREFIX = "/v1/"
 

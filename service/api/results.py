@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.summarize import Summary
-from model.tagging import TagResult
-from model.taxonomy import Taxonomy
-from model.text import Document
-from service.api.errors import ApiError
+from tinbai.model.summarize import Summary
+from tinbai.model.tagging import TagResult
+from tinbai.model.taxonomy import Taxonomy
+from tinbai.model.text import Document
+from tinbai.service.api.errors import ApiError
 
 
 def campaign_name(taxonomy: Taxonomy, campaign_id: str) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-
-from model.article import ArticleError, check_id, check_text
-from service.api.examples import EXAMPLE_ARTICLE
+from tinbai.model.article import ArticleError, check_id, check_text
+from tinbai.service.api.examples import EXAMPLE_ARTICLE
 
 
 def _not_blank(text: str) -> str:

@@ -7,6 +7,6 @@ reader (input files → rows) → plan (numbered shards in ``_manifest.json``) �
 
 from __future__ import annotations
 
-from service.batch.job import ENGINES, JobConfig, JobSummary, run_job
+from tinbai.service.batch.job import ENGINES, JobConfig, JobSummary, run_job
 
 __all__ = ["ENGINES", "JobConfig", "JobSummary", "run_job"]

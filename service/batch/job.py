@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.batch.plan import Plan, Shard, job_options, open_plan, tag_set
-from service.batch.reader import Columns
-from service.batch.writer import (
+from tinbai.service.batch.plan import Plan, Shard, job_options, open_plan, tag_set
+from tinbai.service.batch.reader import Columns
+from tinbai.service.batch.writer import (
     FORMATS,
     MISSING,
     clean_temporaries,
@@ -127,11 +127,11 @@ def _run(
         "workers": config.workers,
     }
     if config.engine == "ray":
-        from service.batch.ray_engine import run_ray
+        from tinbai.service.batch.ray_engine import run_ray
 
         results = run_ray(todo, address=config.ray_address, init_options=config.ray_init, **kwargs)
     else:
-        from service.batch.local import run_local
+        from tinbai.service.batch.local import run_local
 
         results = run_local(todo, **kwargs)
     for result in results:

@@ -1,7 +1,7 @@
 """Label one shard: the work every engine's workers do, so every engine writes the same rows.
 
 Rows are read, validated and prepared by the same functions ``tinbai tag`` uses
-(:func:`model.predict.prepare_articles`: one error vocabulary, one text pipeline); each
+(:func:`tinbai.model.predict.prepare_articles`: one error vocabulary, one text pipeline); each
 Document is prepared once and feeds both the tagger and, with ``summaries``, the summariser.
 """
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.article import ArticleError, record_id
-from model.bundle import Bundle, load_bundle
-from model.predict import prepare_articles
-from service.batch.plan import Shard
-from service.batch.reader import Columns, UnreadableFile, read_rows, record_date
-from service.batch.writer import ArchiveError
+from tinbai.model.article import ArticleError, record_id
+from tinbai.model.bundle import Bundle, load_bundle
+from tinbai.model.predict import prepare_articles
+from tinbai.service.batch.plan import Shard
+from tinbai.service.batch.reader import Columns, UnreadableFile, read_rows, record_date
+from tinbai.service.batch.writer import ArchiveError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class ShardLabeler:
         self.columns = Columns.from_dict(columns)
         self.summarizer = None
         if summaries:
-            from model.summarize import Summarizer
+            from tinbai.model.summarize import Summarizer
 
             # bundles without a summariser of their own use the lead baseline, as the CLI does
             lead = {"scorer": "lead.v1"}

@@ -19,10 +19,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from model.bundle import BundleError
-from service.batch.labeler import ShardLabeler, ShardResult
-from service.batch.plan import Shard
-from service.batch.writer import ArchiveError
+from tinbai.model.bundle import BundleError
+from tinbai.service.batch.labeler import ShardLabeler, ShardResult
+from tinbai.service.batch.plan import Shard
+from tinbai.service.batch.writer import ArchiveError
 
 _LABELER: ShardLabeler | None = None
 _INIT_ERROR: BundleError | None = None  # raised again with the first shard, in the driver

@@ -1,10 +1,10 @@
 """The job's plan: fixed, numbered shards of the input, recorded once in ``OUT/_manifest.json``.
 
 Exactly-once rests on three facts: the shards are a deterministic partition of the input (row
-ranges of files, never crossing a file); a shard is done iff its final part file exists (parts
-are renamed into place only once complete, see :mod:`service.batch.writer`); and a resumed job
-refuses to continue when the input or the options differ from those the manifest recorded,
-because old and new parts would then not fit together.
+ranges of files, never crossing a file); a shard is done iff its final part file exists
+(parts are renamed into place only once complete, see :mod:`tinbai.service.batch.writer`); and
+a resumed job refuses to continue when the input or the options differ from those the
+manifest recorded, because old and new parts would then not fit together.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from service.batch.reader import (
+from tinbai.service.batch.reader import (
     Columns,
     InputError,
     UnreadableFile,
@@ -24,7 +24,7 @@ from service.batch.reader import (
     resolve_inputs,
     scan_file,
 )
-from service.batch.writer import (
+from tinbai.service.batch.writer import (
     LOCK_FILE,
     ArchiveError,
     atomic_write_text,
@@ -110,7 +110,7 @@ def job_options(
 
 def tag_set(bundle_dir: Path) -> dict[str, dict[str, str]]:
     """The bundle's topics and campaigns with display names, in taxonomy order, for reports."""
-    from model.taxonomy import load_taxonomy
+    from tinbai.model.taxonomy import load_taxonomy
 
     tax = load_taxonomy(bundle_dir / "taxonomy.yaml")
     return {

@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from service.batch.labeler import ShardLabeler, ShardResult
-from service.batch.plan import Shard
-from service.batch.writer import ArchiveError
+from tinbai.service.batch.labeler import ShardLabeler, ShardResult
+from tinbai.service.batch.plan import Shard
+from tinbai.service.batch.writer import ArchiveError
 
 
 class _RayShardLabeler:

@@ -20,8 +20,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from model.files import FILE_ERRORS, FileError, describe, open_input
-from model.predict import RecordError, decode_json_line
+from tinbai.model.files import FILE_ERRORS, FileError, describe, open_input
+from tinbai.model.predict import RecordError, decode_json_line
 
 # file kind by name ending; the longest ending wins (".jsonl.gz" before ".gz").
 SUFFIXES: dict[str, str] = {

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from service.batch.plan import load_plan
-from service.batch.writer import SUCCESS_FILE, part_path
+from tinbai.service.batch.plan import load_plan
+from tinbai.service.batch.writer import SUCCESS_FILE, part_path
 
 PERIODS = ("month", "week")
 NO_DATE = "(no date)"

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from model.files import atomic_write_bytes, atomic_write_text
+from tinbai.model.files import atomic_write_bytes, atomic_write_text
 
 ERRORS_DIR = "_errors"
 CHECKS_DIR = "_parts"  # one checksum record per finished part

@@ -11,16 +11,16 @@ import sys
 
 # Sub-command modules, in the order ``tinbai --help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "service.cli.tag",
-    "service.cli.summarize",
-    "service.cli.evaluate",
-    "service.cli.train",
-    "service.cli.serve",
-    "service.cli.label_archive",
-    "service.cli.report",
-    "service.cli.export_onnx",
-    "service.cli.feedback",
-    "service.cli.campaigns",
+    "tinbai.service.cli.tag",
+    "tinbai.service.cli.summarize",
+    "tinbai.service.cli.evaluate",
+    "tinbai.service.cli.train",
+    "tinbai.service.cli.serve",
+    "tinbai.service.cli.label_archive",
+    "tinbai.service.cli.report",
+    "tinbai.service.cli.export_onnx",
+    "tinbai.service.cli.feedback",
+    "tinbai.service.cli.campaigns",
 )
 
 
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from model.files import FileError, describe
-    from service.cli.common import UserError
+    from tinbai.model.files import FileError, describe
+    from tinbai.service.cli.common import UserError
 
     try:
         return int(args.run(args) or 0)

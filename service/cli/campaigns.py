@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from service.cli.common import UserError
+from tinbai.service.cli.common import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,9 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from model.taxonomy import TaxonomyError, load_taxonomy
-    from training.campaigns import join_texts, read_label_files
-    from training.cues import suggest_cues
+    from tinbai.model.taxonomy import TaxonomyError, load_taxonomy
+    from tinbai.training.campaigns import join_texts, read_label_files
+    from tinbai.training.cues import suggest_cues
 
     try:
         taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else load_taxonomy()

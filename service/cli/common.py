@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from model.bundle import Bundle, BundleError, load_bundle
-from model.files import (
+from tinbai.model.bundle import Bundle, BundleError, load_bundle
+from tinbai.model.files import (
     FILE_ERRORS,
     FileError,
     atomic_output,
@@ -19,8 +19,8 @@ from model.files import (
     open_input,
     same_file,
 )
-from model.paths import DEFAULT_BUNDLE_DIR
-from model.predict import decode_json_line
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+from tinbai.model.predict import decode_json_line
 
 
 class UserError(Exception):
@@ -64,8 +64,9 @@ def read_jsonl(path: str) -> Iterator[Any]:
 
 @contextmanager
 def open_output(path: str) -> Iterator[IO[str]]:
-    """stdout for ``-``, else the file written atomically (see :func:`model.files.atomic_output`):
-    a failed command leaves the old file as it was, never a torn one."""
+    """stdout for ``-``, else the file written atomically (see
+    :func:`tinbai.model.files.atomic_output`): a failed command leaves the old file as it was,
+    never a torn one."""
     if path == "-":
         yield sys.stdout
         return

@@ -10,9 +10,16 @@ import argparse
 import time
 from collections.abc import Callable
 
-from model.bundle import Bundle
-from model.predict import tag_records
-from service.cli.common import UserError, batched, get_bundle, print_json, progress, read_jsonl
+from tinbai.model.bundle import Bundle
+from tinbai.model.predict import tag_records
+from tinbai.service.cli.common import (
+    UserError,
+    batched,
+    get_bundle,
+    print_json,
+    progress,
+    read_jsonl,
+)
 
 # Extra evaluation targets registered by other modules: name → (add_arguments, run).
 EXTRA_TARGETS: dict[
@@ -38,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--batch-size", type=int, default=64)
         t.set_defaults(run=run, gold_field=gold_field)
     try:
-        from service.cli import evaluate_summaries  # noqa: F401  (registers "summaries")
+        from tinbai.service.cli import evaluate_summaries  # noqa: F401  (registers "summaries")
     except ImportError:
         pass
     for name, (add_args, runner) in EXTRA_TARGETS.items():
@@ -69,7 +76,7 @@ def _predict(bundle: Bundle, args: argparse.Namespace) -> tuple[list, list[dict]
 
 
 def run(args: argparse.Namespace) -> int:
-    from training.metrics import campaign_metrics, topic_metrics
+    from tinbai.training.metrics import campaign_metrics, topic_metrics
 
     bundle = get_bundle(args.model)
     t0 = time.time()

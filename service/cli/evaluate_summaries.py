@@ -11,11 +11,18 @@ from __future__ import annotations
 import argparse
 import time
 
-from model.predict import prepare_articles
-from model.summarize import Budget, Summarizer
-from model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
-from service.cli import evaluate
-from service.cli.common import UserError, batched, get_bundle, print_json, progress, read_jsonl
+from tinbai.model.predict import prepare_articles
+from tinbai.model.summarize import Budget, Summarizer
+from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
+from tinbai.service.cli import evaluate
+from tinbai.service.cli.common import (
+    UserError,
+    batched,
+    get_bundle,
+    print_json,
+    progress,
+    read_jsonl,
+)
 
 SYSTEMS = ("summarizer", "lead", "oracle")
 

@@ -7,7 +7,7 @@ import logging
 import time
 from pathlib import Path
 
-from service.cli.common import UserError, print_json
+from tinbai.service.cli.common import UserError, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.bundle import BundleError, read_manifest, record_checksums
+    from tinbai.model.bundle import BundleError, read_manifest, record_checksums
 
     bundle = Path(args.bundle)
     try:
@@ -33,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"{bundle}: a {manifest.kind} bundle has nothing to export (phobert bundles only)"
         )
-    from model.phobert.modeling import TwoHeadModel
-    from model.phobert.runtime import ONNX_DIR, export_onnx
-    from model.phobert.tagger import ENCODER_DIR
+    from tinbai.model.phobert.modeling import TwoHeadModel
+    from tinbai.model.phobert.runtime import ONNX_DIR, export_onnx
+    from tinbai.model.phobert.tagger import ENCODER_DIR
 
     if not args.verbose:  # the exporter and quantiser log every graph pass at INFO
         logging.getLogger().setLevel(logging.WARNING)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from service.cli.common import UserError, check_paths, open_output, write_jsonl
+from tinbai.service.cli.common import UserError, check_paths, open_output, write_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from service.feedback.store import FeedbackStore, FeedbackStoreError
-    from service.settings import get_settings
+    from tinbai.service.feedback.store import FeedbackStore, FeedbackStoreError
+    from tinbai.service.settings import get_settings
 
     check_paths([], args.output)
     url = args.database or get_settings(args.env_file).database_url

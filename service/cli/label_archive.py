@@ -37,13 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.bundle import BundleError, read_manifest
-    from model.paths import DEFAULT_BUNDLE_DIR
-    from service.batch import JobConfig, run_job
-    from service.batch.local import default_workers
-    from service.batch.reader import Columns, InputError
-    from service.batch.writer import ArchiveError
-    from service.cli.common import UserError, progress
+    from tinbai.model.bundle import BundleError, read_manifest
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.service.batch import JobConfig, run_job
+    from tinbai.service.batch.local import default_workers
+    from tinbai.service.batch.reader import Columns, InputError
+    from tinbai.service.batch.writer import ArchiveError
+    from tinbai.service.cli.common import UserError, progress
 
     bundle_dir = Path(args.model) if args.model else DEFAULT_BUNDLE_DIR
     try:

@@ -20,9 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.files import atomic_output
-    from service.batch.report import ReportError, coverage, plot, write_csv
-    from service.cli.common import UserError, check_paths, open_output
+    from tinbai.model.files import atomic_output
+    from tinbai.service.batch.report import ReportError, coverage, plot, write_csv
+    from tinbai.service.cli.common import UserError, check_paths, open_output
 
     check_paths([], args.output)
     if args.plot:

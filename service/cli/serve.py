@@ -25,12 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
-
-    from model.bundle import BundleError
-    from service.api import create_app
-    from service.cli.common import UserError
-    from service.feedback.store import FeedbackStoreError
-    from service.settings import Settings, get_settings
+    from tinbai.model.bundle import BundleError
+    from tinbai.service.api import create_app
+    from tinbai.service.cli.common import UserError
+    from tinbai.service.feedback.store import FeedbackStoreError
+    from tinbai.service.settings import Settings, get_settings
 
     try:
         settings = get_settings(args.env_file)

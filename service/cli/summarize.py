@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from model.predict import summarize_records
-from model.summarize import Budget
-from service.cli.common import UserError, get_bundle, map_jsonl
+from tinbai.model.predict import summarize_records
+from tinbai.model.summarize import Budget
+from tinbai.service.cli.common import UserError, get_bundle, map_jsonl
 
 
 def add_budget_arguments(p: argparse.ArgumentParser) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from model.predict import tag_records
-from service.cli.common import get_bundle, map_jsonl
+from tinbai.model.predict import tag_records
+from tinbai.service.cli.common import get_bundle, map_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from service.cli.common import UserError, print_json
+from tinbai.service.cli.common import UserError, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,16 +16,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.bundle import read_manifest
-    from training.build import train
-    from training.config import ConfigError, load_config
+    from tinbai.model.bundle import read_manifest
+    from tinbai.training.build import train
+    from tinbai.training.config import ConfigError, load_config
 
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    from model.files import FileError
-    from model.phobert import MissingWeightsError
+    from tinbai.model.files import FileError
+    from tinbai.model.phobert import MissingWeightsError
 
     try:
         out = train(config, Path(args.output) if args.output else None)

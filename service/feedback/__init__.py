@@ -1,6 +1,6 @@
 """Editor corrections: stored through SQLAlchemy (SQLite by default, any URL works) and exported
 as training rows that ``tinbai train`` reads."""
 
-from service.feedback.store import Correction, FeedbackStore, text_hash
+from tinbai.service.feedback.store import Correction, FeedbackStore, text_hash
 
 __all__ = ["Correction", "FeedbackStore", "text_hash"]

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-log = logging.getLogger("service.feedback")
+log = logging.getLogger("tinbai.service.feedback")
 
 
 class FeedbackStoreError(RuntimeError):
@@ -61,7 +61,7 @@ class Correction(Base):
 
     def to_training_row(self) -> dict[str, Any]:
         """A row both trainers read: campaign labels (``id``, ``text``, ``title``,
-        ``campaigns``; see ``training.campaigns.join_texts``) and topic rows (``topic``)."""
+        ``campaigns``; see ``tinbai.training.campaigns.join_texts``) and topic rows (``topic``)."""
         row: dict[str, Any] = {"id": self.key, "source": "feedback"}
         if self.title:
             row["title"] = self.title

@@ -6,14 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
-
-from model.taxonomy import Taxonomy
-from service.api.deps import InferenceDep, MetricsDep, SettingsDep, StoreDep
-from service.api.errors import ApiError
-from service.api.results import check_text_size
-from service.api.routes.tag import analyze_checked
-from service.api.schemas import ArticleIn, FeedbackIn, FeedbackOut
-from service.feedback.store import FeedbackStoreError
+from tinbai.model.taxonomy import Taxonomy
+from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep, StoreDep
+from tinbai.service.api.errors import ApiError
+from tinbai.service.api.results import check_text_size
+from tinbai.service.api.routes.tag import analyze_checked
+from tinbai.service.api.schemas import ArticleIn, FeedbackIn, FeedbackOut
+from tinbai.service.feedback.store import FeedbackStoreError
 
 router = APIRouter(tags=["feedback"])
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-
-from service.api.errors import ApiError
+from tinbai.service.api.errors import ApiError
 
 router = APIRouter(tags=["health"])
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-
-from service.api.deps import InferenceDep, SettingsDep
+from tinbai.service.api.deps import InferenceDep, SettingsDep
 
 router = APIRouter(tags=["models"])
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-
-from model.summarize import Budget
-from service.api.deps import InferenceDep, SettingsDep
-from service.api.results import document_dict, summary_dict, tag_dict
-from service.api.routes.tag import analyze_checked
-from service.api.schemas import AnalyzeIn, AnalyzeOut, SummarizeIn, SummaryOut
+from tinbai.model.summarize import Budget
+from tinbai.service.api.deps import InferenceDep, SettingsDep
+from tinbai.service.api.results import document_dict, summary_dict, tag_dict
+from tinbai.service.api.routes.tag import analyze_checked
+from tinbai.service.api.schemas import AnalyzeIn, AnalyzeOut, SummarizeIn, SummaryOut
 
 router = APIRouter(tags=["summaries"])
 

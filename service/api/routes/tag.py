@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-
-from model.article import ArticleError
-from model.predict import error_row
-from model.summarize import Budget
-from service.api.deps import InferenceDep, MetricsDep, SettingsDep
-from service.api.errors import ApiError
-from service.api.inference import Analysis, Inference
-from service.api.results import check_text_size, tag_dict
-from service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
+from tinbai.model.article import ArticleError
+from tinbai.model.predict import error_row
+from tinbai.model.summarize import Budget
+from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
+from tinbai.service.api.errors import ApiError
+from tinbai.service.api.inference import Analysis, Inference
+from tinbai.service.api.results import check_text_size, tag_dict
+from tinbai.service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
 
 router = APIRouter(tags=["tagging"])
 
