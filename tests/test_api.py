@@ -466,3 +466,29 @@ def test_settings_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         micro_batching="auto"
     ).micro_batching_for("classical")
     assert Settings(micro_batching="auto").micro_batching_for("phobert")
+
+
+def test_answers_match_their_documented_schemas(client: TestClient) -> None:
+    """Routes return their encoded dicts directly (no second validation by FastAPI): the
+    schemas in /docs must still describe exactly what is sent."""
+    from tinbai.service.api.schemas import AnalyzeOut, BatchOut, SummaryOut, TagOut
+
+    cases = [
+        ("/v1/tag", BLOOD, TagOut),
+        ("/v1/summarize", SPORT, SummaryOut),
+        ("/v1/analyze", {**BLOOD, "include_document": True}, AnalyzeOut),
+        ("/v1/tag/batch", {"articles": [SPORT, {"text": " "}]}, BatchOut),
+    ]
+    for path, body, schema in cases:
+        resp = client.post(path, json=body)
+        assert resp.status_code == 200, (path, resp.text)
+        got = resp.json()
+        assert schema.model_validate(got).model_dump(exclude_none=True) == _drop_none(got), path
+
+
+def _drop_none(value):
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value

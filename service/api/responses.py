@@ -31,3 +31,15 @@ class SafeJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return render_json(content)
+
+
+def answer(content: dict[str, Any], *, exclude_none: bool = False) -> SafeJSONResponse:
+    """A route's result, encoded once. Routes build their dicts from the model's ``to_dict``
+    shapes, which the route's ``response_model`` documents; returning the response directly
+    skips FastAPI's second validation and ``jsonable_encoder`` walk of the same dict (about
+    a third of the service's own per-request cost). Tests check the shapes against the
+    schemas. ``exclude_none`` drops top-level ``None`` values, as ``response_model_exclude_none``
+    did."""
+    if exclude_none:
+        content = {k: v for k, v in content.items() if v is not None}
+    return SafeJSONResponse(content)

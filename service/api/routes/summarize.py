@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, SettingsDep
+from tinbai.service.api.responses import answer
 from tinbai.service.api.results import document_dict, summary_dict, tag_dict
 from tinbai.service.api.routes.tag import analyze_checked
 from tinbai.service.api.schemas import AnalyzeIn, AnalyzeOut, SummarizeIn, SummaryOut
@@ -19,26 +20,24 @@ def budget_of(body: SummarizeIn) -> Budget:
 
 
 @router.post("/summarize", response_model=SummaryOut)
-async def summarize(
-    body: SummarizeIn, inference: InferenceDep, settings: SettingsDep
-) -> dict[str, Any]:
+async def summarize(body: SummarizeIn, inference: InferenceDep, settings: SettingsDep) -> Response:
     """Extractive summary: the article's key body sentences in document order. Give at most one
     budget (``sentences``, ``max_chars`` or ``ratio``); the default is 3 sentences."""
     done = await analyze_checked(
         inference, body, settings.max_text_chars, tag=False, budget=budget_of(body)
     )
-    return {
-        "id": done.article.id,
-        **summary_dict(done.summary),  # type: ignore[arg-type]
-        "scorer": inference.summarizer.scorer_name,
-        "model": inference.model_info,
-    }
+    return answer(
+        {
+            "id": done.article.id,
+            **summary_dict(done.summary),  # type: ignore[arg-type]
+            "scorer": inference.summarizer.scorer_name,
+            "model": inference.model_info,
+        }
+    )
 
 
 @router.post("/analyze", response_model=AnalyzeOut, response_model_exclude_none=True)
-async def analyze(
-    body: AnalyzeIn, inference: InferenceDep, settings: SettingsDep
-) -> dict[str, Any]:
+async def analyze(body: AnalyzeIn, inference: InferenceDep, settings: SettingsDep) -> Response:
     """Tags and summary in one call. The article is cleaned and split (and, with ``presegment``,
     segmented) once; the same prepared document goes to the tagger and the summariser."""
     done = await analyze_checked(inference, body, settings.max_text_chars, budget=budget_of(body))
@@ -51,4 +50,4 @@ async def analyze(
     }
     if body.include_document:
         out["document"] = document_dict(done.doc)
-    return out
+    return answer(out, exclude_none=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from tinbai.model.article import ArticleError
 from tinbai.model.predict import error_row
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from tinbai.service.api.errors import ApiError
 from tinbai.service.api.inference import Analysis, Inference
+from tinbai.service.api.responses import answer
 from tinbai.service.api.results import check_text_size, tag_dict
 from tinbai.service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
 
@@ -38,21 +39,23 @@ async def analyze_checked(
 
 
 @router.post("/tag", response_model=TagOut)
-async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
+async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep) -> Response:
     """Tag one article: its topic (with the full ranking) and the campaigns it covers, each
     with the body sentences that justify it."""
     done = await analyze_checked(inference, article, settings.max_text_chars)
-    return {
-        "id": done.article.id,
-        **tag_dict(done.tags, inference.bundle.taxonomy),  # type: ignore[arg-type]
-        "model": inference.model_info,
-    }
+    return answer(
+        {
+            "id": done.article.id,
+            **tag_dict(done.tags, inference.bundle.taxonomy),  # type: ignore[arg-type]
+            "model": inference.model_info,
+        }
+    )
 
 
 @router.post("/tag/batch", response_model=BatchOut)
 async def tag_batch(
     body: BatchIn, inference: InferenceDep, settings: SettingsDep, metrics: MetricsDep
-) -> dict[str, Any]:
+) -> Response:
     """Tag up to ``max_batch_articles`` articles in one call. Results come one per article, in
     order; an article that cannot be processed (blank text, over the size limit, nothing left
     after cleaning) gets ``{"id", "error"}`` in its place, as in ``tinbai tag``."""
@@ -74,4 +77,6 @@ async def tag_batch(
             results.append(error_row(rec, errors[i]))  # the id escaped if it must be
         else:
             results.append({"id": articles[i].id, **tag_dict(tagged[i], inference.bundle.taxonomy)})  # type: ignore[union-attr]
-    return {"results": results, "ok": len(ok), "failed": n - len(ok), "model": inference.model_info}
+    return answer(
+        {"results": results, "ok": len(ok), "failed": n - len(ok), "model": inference.model_info}
+    )
