@@ -131,7 +131,7 @@ def build_candidates(
             uncovered[cid] = uncovered.get(cid, 0) + 1
         for cid, h in hits.items():
             rows.append(
-                assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0, 0), prior=0)
+                assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0), prior=0)
             )
             contexts.append(context_text(art.doc, h))
             ys.append(int(cid in art.campaigns))
@@ -192,17 +192,18 @@ def fit_lexical(
 
 
 def _lexical_columns(fit: LexicalFit, cands: Candidates, rows: np.ndarray, x_all) -> np.ndarray:
-    out = np.zeros((len(rows), 4))
+    """(shared logit, campaign logit or the shared one, prior) per row, as at inference."""
+    out = np.zeros((len(rows), 3))
     x = x_all[rows]
     if fit.shared is not None:
         out[:, 0] = fit.shared.logits(x)
+    out[:, 1] = out[:, 0]
     for j, r in enumerate(rows):
         cid = cands.cids[r]
         model = fit.per_campaign.get(cid)
         if model is not None:
             out[j, 1] = model.logits(x[j])[0]
-            out[j, 2] = 1.0
-        out[j, 3] = fit.priors.get(cid, fit.default_prior)
+        out[j, 2] = fit.priors.get(cid, fit.default_prior)
     return out
 
 
@@ -213,7 +214,7 @@ def _with_fitted_columns(cands: Candidates, rows: np.ndarray, cols: np.ndarray) 
         for j, name in enumerate(LEXICAL):
             x[:, names.index(name)] = cols[:, j]
     if "prior" in cands.spec.groups:
-        x[:, names.index(PRIOR[0])] = cols[:, 3]
+        x[:, names.index(PRIOR[0])] = cols[:, 2]
     return x
 
 
@@ -222,7 +223,7 @@ def fit_theme_model(
 ) -> ThemeModel:
     """Stacking: the logistic model is trained on lexical scores and priors that were
     themselves predicted out of fold, so it learns how far to trust them on unseen articles."""
-    cols = np.zeros((len(idx), 4))
+    cols = np.zeros((len(idx), 3))
     groups = cands.groups[idx]
     folds = min(cfg.stack_folds, len(set(groups.tolist())))
     stacked = bool({"lexical", "prior"} & set(cands.spec.groups))

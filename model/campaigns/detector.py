@@ -51,18 +51,19 @@ class ThemeModel:
     passing_rate: float | None = None
 
     def lexical_inputs(self, contexts: list[str], campaign_ids: list[str]) -> np.ndarray:
-        """(shared logit, campaign logit, has-campaign-model) per candidate."""
-        out = np.zeros((len(contexts), 3))
+        """(shared logit, campaign logit) per candidate; the campaign column falls back to the
+        shared logit for a campaign without a model of its own."""
+        out = np.zeros((len(contexts), 2))
         if not contexts or "lexical" not in self.spec.groups:
             return out
         x = hash_texts(contexts)
         if self.shared_lexical is not None:
             out[:, 0] = self.shared_lexical.logits(x)
+        out[:, 1] = out[:, 0]
         for i, cid in enumerate(campaign_ids):
             model = self.campaign_lexical.get(cid)
             if model is not None:
                 out[i, 1] = model.logits(x[i])[0]
-                out[i, 2] = 1.0
         return out
 
     def features(

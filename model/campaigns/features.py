@@ -43,7 +43,10 @@ STRUCTURE = (
     "passing_pattern",  # GUIDELINES' passing mention: not in title or lead, never named alone,
     # and a minor share beside the article's main campaign
 )
-LEXICAL = ("shared_lexical_logit", "campaign_lexical_logit", "has_campaign_lexical")
+# a campaign without a lexical model of its own (too few labels, or added to the YAML since)
+# reads the shared model's logit in the campaign column: no indicator, which would tie "has
+# no model" to "rare campaign" in the training labels and penalise every new campaign
+LEXICAL = ("shared_lexical_logit", "campaign_lexical_logit")
 PRIOR = ("campaign_prior_logit",)
 TOPIC_PREFIX = "topic:"
 
@@ -166,7 +169,7 @@ def assemble(
     prior: float,
 ) -> np.ndarray:
     """The feature vector of one candidate, in ``spec.names`` order. ``lexical`` is the
-    (shared logit, campaign logit, has-campaign-model) triple; ``prior`` a log-odds."""
+    (shared logit, campaign logit) pair; ``prior`` a log-odds."""
     parts: list[float] = []
     for g in spec.groups:
         if g == "base":
