@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, PositiveInt
 from tinbai.model.paths import CONFIG_DIR
+from tinbai.model.yamlfile import read_validated
 
 DEFAULT_LIMITS_PATH = CONFIG_DIR / "limits.yaml"
 
@@ -37,15 +37,4 @@ class Limits(BaseModel):
 @lru_cache(maxsize=4)
 def load_limits(path: Path = DEFAULT_LIMITS_PATH) -> Limits:
     """Read and validate a limits file (cached: read once a process)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh) or {}
-        return Limits.model_validate(raw)
-    except OSError as exc:
-        raise LimitsError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise LimitsError(f"{path}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise LimitsError(f"{path}: field '{where}': {err['msg']}") from None
+    return read_validated(path, Limits, LimitsError)

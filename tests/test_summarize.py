@@ -275,3 +275,39 @@ def test_length_aware_selection_keeps_an_anchored_lead() -> None:
     assert 0 not in [s.index for s in free.summarize(doc, Budget(sentences=2)).sentences]
     anchored = _summarizer("test-fixed.v1", **config, anchor_lead_paragraph=True)
     assert [s.index for s in anchored.summarize(doc, Budget(sentences=2)).sentences][0] == 0
+
+
+STANDALONE_ARTICLE = (
+    "Bộ Y tế công bố thêm 12 ca mắc mới tại Hà Nội và Đà Nẵng. "
+    "Tuy nhiên, các ca này đều đã được cách ly ngay khi nhập cảnh. "
+    "Sở Y tế Đà Nẵng cho biết đang truy vết những người tiếp xúc gần. "
+    "Vụ việc đang được làm rõ. "
+    "Các trường học trong thành phố vẫn mở cửa bình thường."
+)
+
+
+@pytest.mark.parametrize("length_target", [None, 25])
+def test_orphan_penalty_keeps_summaries_readable(length_target: int | None) -> None:
+    doc = prepare(STANDALONE_ARTICLE)
+    # The connective (1) and the near-empty sentence (3) score best.
+    scores = [0.5, 0.9, 0.4, 0.8, 0.3]
+    extra = {"length_target": length_target} if length_target else {}
+    plain = _summarizer("test-fixed.v1", fixed_scores=scores, **extra)
+    picked = [s.index for s in plain.summarize(doc, Budget(sentences=2)).sentences]
+    assert 3 in picked or 1 in picked
+    readable = _summarizer("test-fixed.v1", fixed_scores=scores, orphan_penalty=1.0, **extra)
+    # "Tuy nhiên, …" only with the sentence it continues; "Vụ việc …" never.
+    assert [s.index for s in readable.summarize(doc, Budget(sentences=2)).sentences] == [0, 1]
+    one = [s.index for s in readable.summarize(doc, Budget(sentences=1)).sentences]
+    assert one == [0]
+    # A budget that only near-empty or dependent sentences can fill is still filled.
+    assert len(readable.summarize(doc, Budget(sentences=5)).sentences) == 5
+
+
+def test_orphan_penalty_with_other_budgets() -> None:
+    doc = prepare(STANDALONE_ARTICLE)
+    readable = _summarizer(
+        "test-fixed.v1", fixed_scores=[0.5, 0.9, 0.4, 0.8, 0.3], orphan_penalty=1
+    )
+    assert [s.index for s in readable.summarize(doc, Budget(ratio=0.2)).sentences] == [0]
+    assert [s.index for s in readable.summarize(doc, Budget(ratio=0.4)).sentences] == [0, 1]

@@ -180,6 +180,35 @@ def test_evaluate_summaries_reports_three_systems(
     assert json.loads(capsys.readouterr().out)["articles"] == 1
 
 
+def test_evaluate_summaries_by_block_with_standalone_share(
+    ranker_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = "Bão số 3 đổ bộ vào Quảng Ninh chiều nay."
+    rows = [
+        # Lead-1 is a connective whose antecedent no summary can hold: 100 % not standalone.
+        {"summary": good, "text": f"Tuy nhiên, mưa vẫn còn kéo dài nhiều ngày. {good}"},
+        {"summary": good, "text": f"{good} Nhiều chuyến bay bị hủy."},
+        {"summary": good, "text": f"{good} Hà Nội có mưa to."},
+    ]
+    data = tmp_path / "val.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    args = ["evaluate", "summaries", "--data", str(data), "--model", str(ranker_bundle)]
+    assert main([*args, "--sentences", "1", "--block-size", "2"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["not_standalone_percent"]["lead"] == pytest.approx(100 / 3, abs=0.01)
+    assert [b["rows"] for b in result["blocks"]] == [[0, 2], [2, 3]]  # the file ends at 3
+    assert [b["articles"] for b in result["blocks"]] == [2, 1]
+    assert result["blocks"][0]["not_standalone_percent"]["lead"] == 50.0
+    assert result["blocks"][1]["lead"]["rouge1"] == 100.0
+    # --skip with --limit: row range [1, 2)
+    assert main([*args, "--sentences", "1", "--skip", "1", "--limit", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["articles"] == 1 and result["first_row"] == 1
+    assert result["not_standalone_percent"]["lead"] == 0.0
+    assert main([*args, "--skip", "-1"]) == 2
+    assert "--skip must not be negative" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def vietnews_summarizer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """ranker.v1 trained for real by train_summarizer on a few hundred VietNews articles."""
@@ -200,6 +229,8 @@ def vietnews_summarizer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
         tune_skip=1000,
         tune_articles=60,
         max_trigram_overlap_grid=[1.0, 0.5],
+        orphan_penalty_grid=[0.0, 0.1],
+        max_orphan_share=0.02,
         report_articles=60,
     )
     out = tmp_path_factory.mktemp("summarizer")
@@ -220,7 +251,14 @@ def test_trained_ranker_metrics_and_files(vietnews_summarizer: tuple[Path, dict]
     assert metrics["val_rows"] == [0, 60] and metrics["tuning_val_rows"] == [1000, 1060]
     assert set(metrics["ranker"]) == {"rouge1", "rouge2", "rougeL"}
     assert 10 < metrics["lead"]["rouge1"] < 60 and 10 < metrics["ranker"]["rouge1"] < 60
-    assert json.loads((out / "summarizer.json").read_text())["max_trigram_overlap"] in (1.0, 0.5)
+    config = json.loads((out / "summarizer.json").read_text())
+    assert config["max_trigram_overlap"] in (1.0, 0.5)
+    # The orphan penalty is the best-R1 one whose summaries hold ≤ 2 % non-standalone
+    # sentences, and without it they hold more.
+    tuning = metrics["tuning_by_orphan_penalty"]
+    assert set(tuning) == {"0.0", "0.1"}
+    assert tuning["0.1"]["orphan_share"] <= 0.02 < tuning["0.0"]["orphan_share"]
+    assert config["orphan_penalty"] == metrics["orphan_penalty"] == 0.1
 
 
 @pytest.mark.slow

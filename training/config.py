@@ -102,6 +102,9 @@ class SummarizerTrainConfig(BaseModel):
     length_target_grid: list[float] = Field(default_factory=lambda: [20.0, 25.0, 30.0])
     length_candidates: int = Field(10, ge=1)  # subsets are drawn from this many best sentences
     overlap_discount: float = Field(1.0, ge=0)  # repeated syllables between chosen sentences
+    # expected-F1 cost of a dependent sentence chosen without its antecedent; empty = none
+    orphan_penalty_grid: list[float] = Field(default_factory=list)
+    max_orphan_share: float = Field(0.02, ge=0, le=1)  # ... the bound the tuned penalty meets
     report_articles: int = Field(2_000, ge=0)
     summary_sentences: int = Field(3, ge=1)
     anchor_lead_paragraph: bool = True  # keep a short opening paragraph's first sentence

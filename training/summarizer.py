@@ -19,6 +19,11 @@ Recipe (``configs/default.yaml``, section ``summarizer``):
    ``length_candidates`` best sentences with the highest expected F1; off when no target beats
    plain top-k) are chosen on ``tune`` val rows (disjoint from the reported ones) and ROUGE on
    val rows ``[0, report_articles)`` goes to bundle.json.
+5. Summaries that read on their own (:mod:`tinbai.model.summarize.standalone`): near-empty sentences
+   go to the back of the ranking, and a subset loses ``orphan_penalty`` of expected F1 per
+   dependent sentence chosen without its previous one; the penalty is the best-R1 one of
+   ``orphan_penalty_grid`` whose tuning summaries hold at most ``max_orphan_share`` of such
+   sentences.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from tinbai.model.summarize import Budget, Summarizer
 from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract, sentence_tokens
 from tinbai.model.summarize.ranker import Ranker, RankerWeights, TreeEnsemble
 from tinbai.model.summarize.rouge import greedy_oracle, ngrams, rouge_n_f1, syllables
+from tinbai.model.summarize.standalone import load_detector, orphans
 from tinbai.model.text import Document, prepare
 from tinbai.training.data import read_rows
 
@@ -217,14 +223,22 @@ def quick_rouge(
 ) -> dict[str, float]:
     """Mean ROUGE-1/2 F1 (×100) with the fast counter, for tuning only; reported figures come
     from ``tinbai evaluate summaries`` (rouge-score)."""
-    r1, r2, n = 0.0, 0.0, 0
+    detector = load_detector()
+    r1, r2, n, chosen, alone = 0.0, 0.0, 0, 0, 0
     for ex in examples:
         picked = summarizer.summarize(ex.doc, budget).sentences
         cand = [w for s in picked for w in ex.tokens[s.index]]
         r1 += rouge_n_f1(ex.reference_tokens, cand, 1)
         r2 += rouge_n_f1(ex.reference_tokens, cand, 2)
         n += 1
-    return {"rouge1": 100 * r1 / max(n, 1), "rouge2": 100 * r2 / max(n, 1)}
+        readings = detector.classify_all([s.text for s in ex.doc.sentences])
+        chosen += len(picked)
+        alone += len(orphans(readings, [s.index for s in picked]))
+    return {
+        "rouge1": 100 * r1 / max(n, 1),
+        "rouge2": 100 * r2 / max(n, 1),
+        "orphan_share": alone / max(chosen, 1),
+    }
 
 
 def iter_example_chunks(
@@ -358,6 +372,23 @@ def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Pat
         if best_len[1]:
             config["length_target"] = best_len[1]
             config.update(length_config)
+    orphan_tuning: dict[str, dict[str, float]] = {}
+    if cfg.tune_articles and cfg.orphan_penalty_grid:
+        # The best R1 among penalties whose summaries read on their own often enough.
+        best_penalty: tuple[float, float] | None = None
+        for penalty in cfg.orphan_penalty_grid:
+            candidate = Summarizer(cfg.component, ranker, {**config, "orphan_penalty": penalty})
+            q = quick_rouge(candidate, tune, budget)
+            orphan_tuning[str(penalty)] = {
+                "rouge1": round(q["rouge1"], 3),
+                "orphan_share": round(q["orphan_share"], 4),
+            }
+            ok = q["orphan_share"] <= cfg.max_orphan_share
+            if ok and (best_penalty is None or q["rouge1"] > best_penalty[0]):
+                best_penalty = (q["rouge1"], penalty)
+        log.info("summariser: tuning by orphan penalty %s", orphan_tuning)
+        # None met the bound: the strongest penalty comes closest.
+        config["orphan_penalty"] = best_penalty[1] if best_penalty else max(cfg.orphan_penalty_grid)
     summarizer = Summarizer(cfg.component, ranker, config)
     summarizer.save(out_dir)
     ranker.save(out_dir)
@@ -371,6 +402,8 @@ def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Pat
         "max_trigram_overlap": best[1],
         "tuning_rouge1_by_length_target": length_tuning,
         "length_target": config.get("length_target", 0.0),
+        "tuning_by_orphan_penalty": orphan_tuning,
+        "orphan_penalty": config.get("orphan_penalty", 0.0),
     }
     if cfg.report_articles:
         report = load_examples(val_path, cfg.report_articles, oracle_sentences=cfg.oracle_sentences)

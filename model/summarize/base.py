@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from tinbai.model.limits import SummarizerLimits, load_limits
+from tinbai.model.summarize.standalone import LazyReadings, Reading
 from tinbai.model.text import Document
 
 CONFIG_FILE = "summarizer.json"
@@ -120,7 +121,7 @@ class Summarizer:
             return Summary(())
         doc = bounded_prefix(doc, self.limits)
         scores = np.asarray(self.scorer(doc), dtype=np.float64)
-        order = sorted(range(len(doc.sentences)), key=lambda i: (-scores[i], i))
+        order = np.argsort(-scores, kind="stable").tolist()  # best first; ties: earlier first
         anchored = bool(self.config.get("anchor_lead_paragraph")) and has_lead_paragraph(doc)
         if anchored:
             order.remove(0)
@@ -128,20 +129,32 @@ class Summarizer:
         max_overlap = float(self.config.get("max_trigram_overlap", 1.0))
         if max_overlap < 1.0:
             order = drop_redundant(doc, order, max_overlap)
+        penalty = float(self.config.get("orphan_penalty", 0.0))
         target = self.config.get("length_target")
-        if target and budget.max_chars is None and budget.ratio is None:
+        length_aware = bool(target) and budget.max_chars is None and budget.ratio is None
+        candidates = int(self.config.get("length_candidates", 8))
+        readings = None
+        if penalty > 0:
+            readings = LazyReadings([s.text for s in doc.sentences])
+            order = near_empty_last(order, readings, candidates if length_aware else None)
+            if anchored and order[0] != 0:  # an anchored lead stays first, whatever it reads
+                order.remove(0)
+                order.insert(0, 0)
+        if length_aware:
             chosen = select_length_aware(
                 doc,
                 order,
                 scores,
                 budget.sentences or 3,
                 float(target),
-                int(self.config.get("length_candidates", 8)),
+                candidates,
                 float(self.config.get("overlap_discount", 0.0)),
                 keep_first=anchored,
+                dependent=readings.dependent if readings else None,
+                orphan_penalty=penalty,
             )
         else:
-            chosen = select(doc, order, budget)
+            chosen = select(doc, order, budget, readings.dependent if readings else None)
         return Summary(
             tuple(
                 SummarySentence(i, doc.sentences[i].text, float(scores[i])) for i in sorted(chosen)
@@ -217,8 +230,17 @@ def drop_redundant(doc: Document, order: list[int], max_overlap: float) -> list[
     return kept + moved
 
 
-def select(doc: Document, order: list[int], budget: Budget) -> list[int]:
-    """Take sentences best-first until the budget is used; never return nothing."""
+def select(
+    doc: Document,
+    order: list[int],
+    budget: Budget,
+    dependent: Callable[[int], bool] | None = None,
+) -> list[int]:
+    """Take sentences best-first until the budget is used; never return nothing. With
+    ``dependent`` (sentences that do not read on their own), such a sentence is taken only
+    once its previous sentence is, unless the budget cannot be filled otherwise."""
+    if dependent is not None:
+        order = _antecedents_first(order, dependent)
     n = len(doc.sentences)
     if budget.max_chars is not None:
         chosen, used = [], 0
@@ -233,6 +255,35 @@ def select(doc: Document, order: list[int], budget: Budget) -> list[int]:
     else:
         k = budget.sentences or 3
     return order[: min(k, n)]
+
+
+def near_empty_last(order: list[int], readings: LazyReadings, limit: int | None) -> list[int]:
+    """``order`` with its near-empty sentences moved behind the others; with ``limit``, only
+    as far as the first ``limit`` other sentences are concerned (the length-aware selection
+    never looks further), so the rest of the article is never classified."""
+    kept: list[int] = []
+    empty: list[int] = []
+    for k, i in enumerate(order):
+        if limit is not None and len(kept) >= limit:
+            return kept + empty + order[k:]
+        (empty if readings[i] is Reading.NEAR_EMPTY else kept).append(i)
+    return kept + empty
+
+
+def _antecedents_first(order: list[int], dependent: Callable[[int], bool]) -> list[int]:
+    """``order`` with each dependent sentence moved to just after its previous sentence when
+    that one comes later, and to the back when its previous sentence is not in ``order`` (or
+    it is the first sentence), so that best-first selection takes it only with its antecedent."""
+    position = {i: k for k, i in enumerate(order)}
+    keys = []
+    for k, i in enumerate(order):
+        if not dependent(i):
+            keys.append((k, 0))
+        elif i - 1 in position:
+            keys.append((max(k, position[i - 1]), 1))
+        else:
+            keys.append((len(order) + k, 0))
+    return [i for _, i in sorted(zip(keys, order, strict=True))]
 
 
 _SYLLABLE = re.compile(r"[^\W_]+")
@@ -252,6 +303,8 @@ def select_length_aware(
     candidates: int,
     discount: float = 0.0,
     keep_first: bool = False,
+    dependent: Callable[[int], bool] | None = None,
+    orphan_penalty: float = 0.0,
 ) -> list[int]:
     """Pick the ``k`` of the ``candidates`` best-ranked sentences that maximise the expected
     ROUGE-1 F1 against a reference of about ``target`` syllables, reading each score as the
@@ -262,7 +315,10 @@ def select_length_aware(
     1)``. Top-k by score ignores length: three sentences are usually twice as long as the sapo,
     so recall saturates and F1 follows the length-weighted precision, which a long middling
     sentence drags down far more than a short one; and it prefers sentences that repeat
-    the others least. ``keep_first``: every subset holds ``order[0]`` (an anchored lead)."""
+    the others least. ``keep_first``: every subset holds ``order[0]`` (an anchored lead).
+    ``dependent`` / ``orphan_penalty``: a subset loses ``orphan_penalty`` of expected F1 for
+    each dependent sentence it holds without the sentence before it, so a summary reads on
+    its own: such a sentence comes with its antecedent or gives way to the next best."""
     k = min(k, len(order))
     pool = np.array(order[: max(candidates, k)], dtype=np.intp)
     if len(pool) <= k:
@@ -288,6 +344,11 @@ def select_length_aware(
     p = matched / total
     r = np.minimum(matched / target, 1.0)
     f1 = 2 * p * r / np.maximum(p + r, 1e-12)
+    is_dependent = np.array([dependent(i) for i in pool.tolist()]) if dependent else None
+    if is_dependent is not None and orphan_penalty > 0 and is_dependent.any():
+        members = pool[subsets]
+        has_previous = (members[:, :, None] - 1 == members[:, None, :]).any(axis=2)
+        f1 -= orphan_penalty * (is_dependent[subsets] & ~has_previous).sum(axis=1)
     best = subsets[int(np.argmax(f1))]  # ties: the earliest subset, i.e. the better-ranked
     return [int(i) for i in pool[best]]
 

@@ -2,18 +2,24 @@
 
 Prints one JSON object with syllable-level ROUGE-1/2/L F1 (×100; lower-cased, diacritics kept)
 of the bundle's summariser and, in the same run and on the same sentences from the same
-splitter, of Lead-N and of the greedy oracle. Rows are VietNews-shaped: ``text`` is the body,
-``summary`` the reference. Articles go through the same preparation as ``tinbai summarize``.
+splitter, of Lead-N and of the greedy oracle, and the share of each one's chosen sentences
+that do not read on their own (``not_standalone_percent``). ``--skip`` / ``--limit`` select a
+row range, ``--block-size`` adds the same figures per block of rows. Rows are VietNews-shaped:
+``text`` is the body, ``summary`` the reference. Articles go through the same preparation as
+``tinbai summarize``.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from itertools import islice
+from typing import Any
 
 from tinbai.model.predict import prepare_articles
 from tinbai.model.summarize import Budget, Summarizer
 from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
+from tinbai.model.summarize.standalone import load_detector, orphans
 from tinbai.service.cli import evaluate
 from tinbai.service.cli.common import (
     UserError,
@@ -32,34 +38,74 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="JSONL(.gz) with text, title? and 'summary'")
     p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
     p.add_argument("--limit", type=int, help="evaluate the first N rows only")
+    p.add_argument("--skip", type=int, default=0, help="start after the first N rows")
+    p.add_argument(
+        "--block-size",
+        type=int,
+        help="also report each block of N consecutive rows (val's sources vary by row range)",
+    )
     p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
     p.add_argument("--batch-size", type=int, default=256)
+
+
+class _Totals:
+    """Sums of ROUGE F1, summary syllables and chosen / not-standalone sentences per system."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.rouge = {name: {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0} for name in SYSTEMS}
+        self.syllables = dict.fromkeys(SYSTEMS, 0)
+        self.chosen = dict.fromkeys(SYSTEMS, 0)
+        self.orphans = dict.fromkeys(SYSTEMS, 0)
+
+    def result(self) -> dict[str, Any]:
+        n = max(self.n, 1)
+        out: dict[str, Any] = {}
+        for name in SYSTEMS:
+            out[name] = {key: round(100 * value / n, 2) for key, value in self.rouge[name].items()}
+            out[name]["mean_syllables"] = round(self.syllables[name] / n, 1)
+        out["summarizer_minus_lead"] = {
+            key: round(out["summarizer"][key] - out["lead"][key], 2) for key in self.rouge["lead"]
+        }
+        # Share of chosen sentences that do not read on their own in their summary
+        # (model/summarize/standalone.py: a dependent opening without its antecedent, or
+        # near-empty), in percent.
+        out["not_standalone_percent"] = {
+            name: round(100 * self.orphans[name] / max(self.chosen[name], 1), 2) for name in SYSTEMS
+        }
+        return out
 
 
 def run(args: argparse.Namespace) -> int:
     if args.sentences < 1:
         raise UserError("--sentences must be at least 1")
+    if args.skip < 0:
+        raise UserError("--skip must not be negative")
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be at least 1")
+    if args.block_size is not None and args.block_size < 1:
+        raise UserError("--block-size must be at least 1")
     bundle = get_bundle(args.model)
     summarizer = bundle.summarizer or Summarizer.from_config({"scorer": "lead.v1"})
     budget = Budget(sentences=args.sentences)
     scorer = rouge_scorer()
-    totals = {name: {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0} for name in SYSTEMS}
-    lengths = dict.fromkeys(SYSTEMS, 0)
-    n = skipped = 0
+    detector = load_detector()
+    totals = _Totals()
+    blocks: dict[int, _Totals] = {}
+    row = args.skip  # 0-based number of the next row in the file
+    skipped = 0
     t0 = time.time()
+    stop = None if args.limit is None else args.skip + args.limit
     with progress(desc="evaluate summaries") as bar:
-        for batch in batched(read_jsonl(args.data), args.batch_size):
-            if args.limit is not None:
-                batch = batch[: max(args.limit - n - skipped, 0)]
-                if not batch:
-                    break
+        for batch in batched(islice(read_jsonl(args.data), args.skip, stop), args.batch_size):
             _, docs, errors = prepare_articles(batch)
             for rec, doc, err in zip(batch, docs, errors, strict=True):
+                row += 1
                 if err is not None:
-                    raise UserError(f"row {n + skipped + 1}: {err}")
+                    raise UserError(f"row {row}: {err}")
                 reference = rec.get("summary") if isinstance(rec, dict) else None
                 if not isinstance(reference, str) or not reference.strip():
-                    raise UserError(f"row {n + skipped + 1}: no reference 'summary' field")
+                    raise UserError(f"row {row}: no reference 'summary' field")
                 if not doc.sentences:  # a title-only row has nothing to extract
                     skipped += 1
                     continue
@@ -71,32 +117,60 @@ def run(args: argparse.Namespace) -> int:
                         [syllables(t) for t in texts], syllables(reference), args.sentences
                     ),
                 }
+                readings = detector.classify_all(texts)
+                targets = [totals]
+                if args.block_size:
+                    block = (row - 1) // args.block_size
+                    targets.append(blocks.setdefault(block, _Totals()))
+                for t in targets:
+                    t.n += 1
                 for name, picked in chosen.items():
                     candidate = " ".join(texts[i] for i in picked)
                     scores = scorer.score(reference, candidate)
-                    for key, value in scores.items():
-                        totals[name][key] += value.fmeasure
-                    lengths[name] += len(syllables(candidate))
-                n += 1
+                    length = len(syllables(candidate))
+                    alone = len(orphans(readings, picked))
+                    for t in targets:
+                        for key, value in scores.items():
+                            t.rouge[name][key] += value.fmeasure
+                        t.syllables[name] += length
+                        t.chosen[name] += len(picked)
+                        t.orphans[name] += alone
             bar.update(len(batch))
-    if n == 0:
+    if totals.n == 0:
         raise UserError(f"{args.data}: no rows to evaluate")
-    result = {
+    result: dict[str, Any] = {
         "target": "summaries",
         "data": args.data,
         "bundle": f"{bundle.name} {bundle.version}",
         "scorer": summarizer.scorer_name,
-        "articles": n,
+        "articles": totals.n,
         "skipped_without_body": skipped,
         "sentences": args.sentences,
         "tokenizer": "syllables, lower-cased, diacritics kept (rouge-score, custom tokenizer)",
     }
-    for name in SYSTEMS:
-        result[name] = {key: round(100 * value / n, 2) for key, value in totals[name].items()}
-        result[name]["mean_syllables"] = round(lengths[name] / n, 1)
-    result["summarizer_minus_lead"] = {
-        key: round(result["summarizer"][key] - result["lead"][key], 2) for key in totals["lead"]
-    }
+    if args.skip:
+        result["first_row"] = args.skip
+    result.update(totals.result())
+    if args.block_size:
+        result["blocks"] = [
+            {
+                "rows": [b * args.block_size, min((b + 1) * args.block_size, row)],
+                "articles": t.n,
+                **{
+                    key: value
+                    for key, value in t.result().items()
+                    if key
+                    in (
+                        "summarizer",
+                        "lead",
+                        "oracle",
+                        "summarizer_minus_lead",
+                        "not_standalone_percent",
+                    )
+                },
+            }
+            for b, t in sorted(blocks.items())
+        ]
     result["seconds"] = round(time.time() - t0, 2)
     print_json(result)
     return 0

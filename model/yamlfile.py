@@ -1,0 +1,32 @@
+"""One reader for the small validated YAML files under ``configs/`` (limits, standalone
+rules): any problem becomes one error naming the file and, for a bad value, the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_validated(path: Path, model: type[M], error: type[ValueError]) -> M:
+    """``model`` validated from the YAML mapping in ``path``; ``error`` (a message that names
+    ``path``) for an unreadable file, bad YAML, a non-mapping or an invalid field."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh) or {}
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise error(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise error(f"{path}: field '{where}': {err['msg']}") from None
