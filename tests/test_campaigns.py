@@ -139,3 +139,37 @@ def test_theme_model_round_trips_as_json_and_arrays() -> None:
     doc = prepare("Xã đạt chuẩn nông thôn mới. Người dân phấn khởi.", "Nông thôn mới")
     hits = CueMatcher(load_taxonomy()).match(doc)
     assert np.allclose(model.features(doc, hits), again.features(doc, hits))
+
+
+def test_a_campaign_added_to_the_taxonomy_is_scored_by_the_yaml_only_model(
+    tiny_bundle, tmp_path
+) -> None:
+    import yaml
+
+    from tinbai.model.bundle import load_bundle
+
+    raw = yaml.safe_load((tiny_bundle / "taxonomy.yaml").read_text(encoding="utf-8"))
+    raw["campaigns"].append(
+        {
+            "id": "trong-cay",
+            "name": "Tết trồng cây",
+            "description": "Tết trồng cây đời đời nhớ ơn Bác Hồ.",
+            "legal_basis": [],
+            "cues": ["tết trồng cây"],
+            "related": ["trồng cây", "cây xanh"],
+        }
+    )
+    edited = tmp_path / "taxonomy.yaml"
+    edited.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    bundle = load_bundle(tiny_bundle, taxonomy_path=edited)
+    detector = bundle.tagger.campaigns
+    assert detector.fallback is not None and "trong-cay" not in detector.labelled
+    assert detector.thresholds["trong-cay"] == detector.fallback[1]
+    doc = prepare(
+        "Huyện phát động Tết trồng cây. Tết trồng cây năm nay trồng 5.000 cây xanh. "
+        "Người dân hưởng ứng Tết trồng cây.",
+        "Phát động Tết trồng cây",
+    )
+    decision = detector.detect(doc)
+    found = {c.id: c for c in decision.campaigns + decision.mentions}
+    assert "trong-cay" in found and 0 < found["trong-cay"].score < 1

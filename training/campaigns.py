@@ -130,9 +130,7 @@ def build_candidates(
         for cid in art.campaigns - set(hits):
             uncovered[cid] = uncovered.get(cid, 0) + 1
         for cid, h in hits.items():
-            rows.append(
-                assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0), prior=0)
-            )
+            rows.append(assemble(spec, art.doc, h, hits, topic_probs=tp, lexical=(0, 0), prior=0))
             contexts.append(context_text(art.doc, h))
             ys.append(int(cid in art.campaigns))
             groups.append(i)
@@ -431,13 +429,26 @@ def reliability(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:
     return {"ece": round(float(ece), 4), "table": table}
 
 
-def train_campaign_detector(
+@dataclass
+class FittedTheme:
+    """A theme model with its cross-validated evidence: raw out-of-fold scores, the scores as
+    served (cross-fitted calibration and passing rule), and the global threshold."""
+
+    cands: Candidates
+    model: ThemeModel
+    oof: np.ndarray
+    scores: np.ndarray
+    global_threshold: float
+    thresholds: dict[str, float]
+
+
+def fit_validated(
     cfg: CampaignTrainConfig,
     articles: list[LabelledArticle],
     taxonomy: Taxonomy,
     seed: int,
-    topic_probs: TopicProbs | None = None,
-) -> tuple[CampaignDetector, dict]:
+    topic_probs: TopicProbs | None,
+) -> FittedTheme:
     """Cross-validate (for thresholds, calibration and honest figures), then fit on all."""
     spec = FeatureSpec(
         tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
@@ -460,18 +471,50 @@ def train_campaign_detector(
     mask = passing_mask(cands)
     if cfg.passing_rule and mask.any():
         model.passing_rate = float(cands.y[mask].mean())
-    detector = CampaignDetector(taxonomy, model, thresholds, default_threshold=global_t)
-    cv = decisions_report(scores, cands, thresholds, taxonomy)
+    return FittedTheme(cands, model, oof, scores, global_t, thresholds)
+
+
+def yaml_only_config(cfg: CampaignTrainConfig) -> CampaignTrainConfig:
+    """The recipe of the model that scores a campaign without labels of its own: no prior, no
+    per-campaign lexical model (its campaign column reads the shared lexical logit)."""
+    return cfg.model_copy(
+        update={
+            "features": [g for g in cfg.features if g != "prior"],
+            "min_labels_for_lexical": 10**9,
+        }
+    )
+
+
+def train_campaign_detector(
+    cfg: CampaignTrainConfig,
+    articles: list[LabelledArticle],
+    taxonomy: Taxonomy,
+    seed: int,
+    topic_probs: TopicProbs | None = None,
+) -> tuple[CampaignDetector, dict]:
+    """The labelled campaigns' model, and (``yaml_only_model``) the one a campaign added to
+    the taxonomy since is scored with, each cross-validated and calibrated."""
+    main = fit_validated(cfg, articles, taxonomy, seed, topic_probs)
+    fallback = None
+    if cfg.yaml_only_model:
+        yo = fit_validated(yaml_only_config(cfg), articles, taxonomy, seed, topic_probs)
+        fallback = (yo.model, yo.global_threshold)
+    detector = CampaignDetector(
+        taxonomy, main.model, main.thresholds, main.global_threshold, fallback=fallback
+    )
+    cands = main.cands
     report = {
         "labelled_articles": len(articles),
         "candidates": len(cands),
         "positive_candidates": int(cands.y.sum()),
         "gold_tags_without_cue": int(sum(cands.uncovered.values())),
-        "global_threshold": global_t,
-        "cv": cv,
-        "calibration_raw": reliability(oof, cands.y),
-        "calibration": reliability(scores, cands.y),
+        "global_threshold": main.global_threshold,
+        "cv": decisions_report(main.scores, cands, main.thresholds, taxonomy),
+        "calibration_raw": reliability(main.oof, cands.y),
+        "calibration": reliability(main.scores, cands.y),
     }
+    if fallback is not None:
+        report["yaml_only_threshold"] = fallback[1]
     return detector, report
 
 
@@ -484,54 +527,57 @@ def leave_one_campaign_out(
     min_positives: int = 10,
 ) -> dict:
     """How well a campaign is tagged from its YAML entry alone: for each campaign with enough
-    labels, train on every other campaign's candidates (no prior, no lexical model, no labels
-    of its own) and score its candidates at the global threshold a new campaign gets (tuned
-    on the other campaigns' cross-validated scores). Its gold tags without a cue are misses."""
+    labels, the YAML-only model (:func:`yaml_only_config`) is trained on every other
+    campaign's candidates, calibrated and thresholded on their cross-validated scores, and
+    scores the held-out campaign's candidates. Its gold tags without a cue are misses."""
+    cfg = yaml_only_config(cfg)
     spec = FeatureSpec(
         tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
     )
     cands = build_candidates(articles, taxonomy, spec, topic_probs)
     x_all = hash_texts(cands.contexts)
-    oof = out_of_fold(cands, x_all, cfg, seed)
     folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
-    scores = cross_fitted_calibration(oof, cands, folds) if cfg.calibrate else oof
-    if cfg.passing_rule:
-        scores = cross_fitted_passing_rule(scores, cands, folds)
     per, totals = {}, [0, 0, 0]
     for cid in taxonomy.campaign_ids:
         mine = cands.cids == cid
         if int(cands.y[mine].sum()) + cands.uncovered.get(cid, 0) < min_positives:
             continue
-        others = np.flatnonzero(~mine)
+        others, rows = np.flatnonzero(~mine), np.flatnonzero(mine)
+        sub = _subset(cands, others)
+        oof = out_of_fold(sub, x_all[others], cfg, seed)
+        scores = cross_fitted_calibration(oof, sub, folds) if cfg.calibrate else oof
+        if cfg.passing_rule:
+            scores = cross_fitted_passing_rule(scores, sub, folds)
         t = best_threshold(
-            scores[others],
-            cands.y[others],
+            scores,
+            sub.y,
             cfg.threshold_grid,
             cfg.threshold_beta,
             min_precision=cfg.threshold_min_precision,
         )
-        model = fit_theme_model(cands, others, x_all, cfg, seed)
+        model = fit_theme_model(sub, np.arange(len(sub)), x_all[others], cfg, seed)
         if cfg.calibrate:
-            model.calibration = fit_calibration(oof[others], cands.y[others])
-        passing = passing_mask(cands)
-        if cfg.passing_rule and passing[others].any():
-            model.passing_rate = float(cands.y[others][passing[others]].mean())
-        rows = np.flatnonzero(mine)
-        p = model.score(
-            _with_fitted_columns(
-                cands,
-                rows,
-                _lexical_columns(
-                    LexicalFit(model.shared_lexical, {}, {}, model.default_prior),
-                    cands,
-                    rows,
-                    x_all,
-                ),
-            )
-        )
-        pred, y = p >= t, cands.y[rows]
+            model.calibration = fit_calibration(oof, sub.y)
+        passing = passing_mask(sub)
+        if cfg.passing_rule and passing.any():
+            model.passing_rate = float(sub.y[passing].mean())
+        fit = LexicalFit(model.shared_lexical, {}, {}, 0.0)
+        x = _with_fitted_columns(cands, rows, _lexical_columns(fit, cands, rows, x_all))
+        pred, y = model.score(x) >= t, cands.y[rows]
         tp, fp = int((pred & (y == 1)).sum()), int((pred & (y == 0)).sum())
         fn = int((~pred & (y == 1)).sum()) + cands.uncovered.get(cid, 0)
         per[cid] = {**prf(tp, fp, fn), "threshold": t}
         totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
     return {"micro": prf(*totals), "per_campaign": per}
+
+
+def _subset(cands: Candidates, rows: np.ndarray) -> Candidates:
+    return Candidates(
+        cands.spec,
+        cands.static[rows],
+        [cands.contexts[i] for i in rows],
+        cands.cids[rows],
+        cands.y[rows],
+        cands.groups[rows],
+        {},
+    )

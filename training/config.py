@@ -63,6 +63,7 @@ class CampaignTrainConfig(BaseModel):
     prior_strength: float = Field(10.0, ge=0)  # pseudo-candidates pulling priors to the mean
     calibrate: bool = True  # isotonic calibration of the theme score (cross-fitted)
     passing_rule: bool = True  # GUIDELINES' passing pattern scores its training theme rate
+    yaml_only_model: bool = True  # a second model scores campaigns without labels of their own
     threshold_grid: list[float] = Field(
         default_factory=lambda: [round(0.1 + 0.025 * i, 3) for i in range(35)]
     )

@@ -28,6 +28,7 @@ from tinbai.model.text import Document
 
 MAX_EVIDENCE = 3
 LEXICAL_FILE = "campaigns_lexical.npz"
+YAML_ONLY_PREFIX = "yaml-only:"
 
 
 @dataclass
@@ -124,16 +125,16 @@ class ThemeModel:
             "passing_rate": self.passing_rate,
         }
 
-    def lexical_arrays(self) -> dict[str, np.ndarray]:
+    def lexical_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
         arrays: dict[str, np.ndarray] = {}
         if self.shared_lexical is not None:
-            arrays.update(self.shared_lexical.to_arrays("shared"))
+            arrays.update(self.shared_lexical.to_arrays(f"{prefix}shared"))
         for cid, m in self.campaign_lexical.items():
-            arrays.update(m.to_arrays(f"campaign:{cid}"))
+            arrays.update(m.to_arrays(f"{prefix}campaign:{cid}"))
         return arrays
 
     @classmethod
-    def from_dict(cls, raw: dict, arrays: Any = None) -> ThemeModel:
+    def from_dict(cls, raw: dict, arrays: Any = None, prefix: str = "") -> ThemeModel:
         spec = FeatureSpec(tuple(raw["groups"]), tuple(raw.get("topics", ())))
         if spec.names != list(raw["features"]):
             raise ValueError("theme model was trained on a different feature set")
@@ -176,18 +177,46 @@ class CampaignDetector:
         model: ThemeModel,
         thresholds: dict[str, float],
         default_threshold: float = 0.5,
+        fallback: tuple[ThemeModel, float] | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.matcher = CueMatcher(taxonomy)
         self.model = model
         self.default_threshold = default_threshold
+        # The YAML-only model and its threshold: for a campaign the labels never covered
+        # (added to the taxonomy after training), which ``model`` has no prior or lexical
+        # model for and would systematically under-score.
+        self.fallback = fallback
+        self.labelled = set(model.priors) if fallback is not None else set()
         # A threshold written in the taxonomy (an editor's override) beats the tuned one.
         self.thresholds = {
-            c.id: c.threshold
-            if c.threshold is not None
-            else thresholds.get(c.id, default_threshold)
+            c.id: c.threshold if c.threshold is not None else self._tuned(c.id, thresholds)
             for c in taxonomy.campaigns
         }
+
+    def _tuned(self, campaign_id: str, thresholds: dict[str, float]) -> float:
+        if self.fallback is not None and campaign_id not in self.labelled:
+            return self.fallback[1]
+        return thresholds.get(campaign_id, self.default_threshold)
+
+    def scores(
+        self, doc: Document, hits: dict[str, CampaignHits], topic_probs: Mapping[str, float] | None
+    ) -> dict[str, float]:
+        """Calibrated theme score of every campaign with a cue hit, each from the model that
+        knows it (the YAML-only model for a campaign without labels)."""
+        ids = list(hits)
+        new = [c for c in ids if self.fallback is not None and c not in self.labelled]
+        known = [c for c in ids if c not in new]
+        out: dict[str, float] = {}
+        for model, group in ((self.model, known), (self.fallback[0] if new else None, new)):
+            if model is None or not group:
+                continue
+            sub = {c: hits[c] for c in group}
+            # features read every campaign's hits (shares, solo sentences): pass them all
+            feats = model.features(doc, hits, topic_probs)
+            probs = model.score(feats)
+            out.update({c: float(p) for c, p in zip(ids, probs, strict=True) if c in sub})
+        return out
 
     def detect(
         self,
@@ -202,9 +231,10 @@ class CampaignDetector:
         hits = self.matcher.match(doc)
         if not hits:
             return CampaignDecision((), ())
-        probs = self.model.score(self.model.features(doc, hits, topic_probs))
+        scores = self.scores(doc, hits, topic_probs)
         themes, mentions = [], []
-        for cid, p in zip(hits, probs, strict=True):
+        for cid in hits:
+            p = scores[cid]
             score = float(extra_scores.get(cid, p)) if extra_scores else float(p)
             pred = CampaignPrediction(cid, score, evidence_sentences(doc, hits[cid]))
             is_theme = score >= self.thresholds.get(cid, self.default_threshold)
@@ -221,8 +251,15 @@ class CampaignDetector:
             "model": self.model.to_dict(),
             "default_threshold": self.default_threshold,
         }
+        arrays = self.model.lexical_arrays()
+        if self.fallback is not None:
+            payload["yaml_only"] = {
+                "model": self.fallback[0].to_dict(),
+                "threshold": self.fallback[1],
+            }
+            arrays.update(self.fallback[0].lexical_arrays(YAML_ONLY_PREFIX))
         (directory / "campaigns.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
-        np.savez(directory / LEXICAL_FILE, **self.model.lexical_arrays())
+        np.savez(directory / LEXICAL_FILE, **arrays)
 
     @classmethod
     def load(
@@ -241,11 +278,18 @@ class CampaignDetector:
         arrays = (
             read_file(lexical_path, lambda p: dict(np.load(p))) if lexical_path.exists() else {}
         )
+        yo = raw.get("yaml_only")
+        fallback = (
+            (ThemeModel.from_dict(yo["model"], arrays, YAML_ONLY_PREFIX), float(yo["threshold"]))
+            if yo
+            else None
+        )
         return cls(
             taxonomy,
             ThemeModel.from_dict(raw["model"], arrays),
             thresholds,
             float(raw.get("default_threshold", 0.5)),
+            fallback,
         )
 
 
