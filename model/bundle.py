@@ -10,7 +10,6 @@ code on load. A bundle of an unknown kind, or of a newer format, fails with a cl
 from __future__ import annotations
 
 import hashlib
-import importlib
 import importlib.metadata
 import json
 import logging
@@ -24,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tinbai.model.registry import kinds
 from tinbai.model.tagging import Tagger, TagResult
 from tinbai.model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 from tinbai.model.text import Document
@@ -35,12 +35,6 @@ MANIFEST = "bundle.json"
 TAXONOMY_FILE = "taxonomy.yaml"
 SUMMARIZER_DIR = "summarizer"
 
-# kind → "module:function" building the tagger; imported lazily so that loading a classical
-# bundle never imports torch.
-KINDS: dict[str, str] = {
-    "classical": "tinbai.model.classical.tagger:load_tagger",
-    "phobert": "tinbai.model.phobert.tagger:load_tagger",
-}
 _LIBRARIES = (
     "tinbai",
     "numpy",
@@ -230,14 +224,9 @@ def read_manifest(path: str | Path) -> BundleManifest:
             f"{path}: bundle format {manifest.format_version} is newer than this tinbai "
             f"understands ({FORMAT_VERSION}); upgrade tinbai"
         )
-    if manifest.kind not in KINDS:
-        raise BundleError(f"{path}: unknown bundle kind {manifest.kind!r} (known: {sorted(KINDS)})")
+    if manifest.kind not in kinds:
+        raise BundleError(f"{path}: unknown bundle kind {manifest.kind!r} (known: {sorted(kinds)})")
     return manifest
-
-
-def _resolve(spec: str) -> Callable[..., Any]:
-    module, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 def load_bundle(
@@ -258,7 +247,7 @@ def load_bundle(
             raise BundleError(f"{path}: the taxonomy's topics differ from the bundle's; retrain")
         log.warning("%s: taxonomy differs from the one the bundle was trained with", path)
     try:
-        tagger = _resolve(KINDS[manifest.kind])(path, manifest, taxonomy, **options)
+        tagger = kinds[manifest.kind](path, manifest, taxonomy, **options)
     except BundleError:
         raise
     except (OSError, ValueError, KeyError) as exc:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from tinbai.model.bundle import Bundle, BundleError, load_bundle
 from tinbai.model.files import (
@@ -21,6 +21,13 @@ from tinbai.model.files import (
 )
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 from tinbai.model.predict import decode_json_line
+
+
+class EvaluateTarget(NamedTuple):
+    """One ``tinbai evaluate TARGET`` (registered in ``registry.evaluate_targets``)."""
+
+    add_arguments: Callable[[Any], None]
+    run: Callable[[Any], int]
 
 
 class UserError(Exception):

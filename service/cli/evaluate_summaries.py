@@ -14,8 +14,8 @@ import time
 from tinbai.model.predict import prepare_articles
 from tinbai.model.summarize import Budget, Summarizer
 from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
-from tinbai.service.cli import evaluate
 from tinbai.service.cli.common import (
+    EvaluateTarget,
     UserError,
     batched,
     get_bundle,
@@ -102,4 +102,4 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-evaluate.EXTRA_TARGETS["summaries"] = (add_arguments, run)
+TARGET = EvaluateTarget(add_arguments, run)
