@@ -13,16 +13,18 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tinbai.model.registry import kinds
 from tinbai.model.tagging import Tagger, TagResult
 from tinbai.model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
@@ -129,6 +131,27 @@ def verify_checksums(path: Path, checksums: dict[str, str]) -> None:
             )
 
 
+class ComponentSpec(BaseModel):
+    """One part of a bundle in ``bundle.json``'s ``components`` map (as sentence-transformers'
+    ``modules.json``): its versioned implementation, its folder in the bundle (``"."`` for
+    files at the top) and the configuration it was saved with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    path: str = "."
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+def _component_spec(name: str, value: Any) -> Any:
+    """Bundles written before the components map named paths list ``part → type`` only
+    (the shipped default bundle among them): their summariser is in ``summarizer/``, every
+    other part at the top."""
+    if isinstance(value, str):
+        return {"type": value, "path": SUMMARIZER_DIR if name == "summarizer" else "."}
+    return value
+
+
 class BundleManifest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -144,9 +167,16 @@ class BundleManifest(BaseModel):
     thresholds: dict[str, float] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     training: dict[str, Any] = Field(default_factory=dict)  # config, data fingerprint, seed
-    components: dict[str, str] = Field(default_factory=dict)  # part → versioned implementation
+    components: dict[str, ComponentSpec] = Field(default_factory=dict)  # see ComponentSpec
     library_versions: dict[str, str] = Field(default_factory=dict)
     checksums: dict[str, str] = Field(default_factory=dict)  # file → sha256; verified at load
+
+    @field_validator("components", mode="before")
+    @classmethod
+    def _older_components(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {name: _component_spec(name, spec) for name, spec in value.items()}
+        return value
 
 
 def library_versions() -> dict[str, str]:
@@ -179,6 +209,72 @@ class Bundle:
 
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         return self.tagger.tag(docs)
+
+
+class Part(Protocol):
+    """What :func:`save_bundle` needs of a component: its versioned name, its configuration,
+    and a ``save`` that writes its files into a folder (the component's ``load`` reads them)."""
+
+    version: str
+
+    def save(self, directory: Path) -> None: ...
+
+
+@dataclass
+class SavedFiles:
+    """A part whose files are already written (a trained encoder, a summariser another
+    trainer wrote, the default bundle's summariser reused): saving copies them in."""
+
+    version: str
+    source: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    move: bool = False  # move the files in (a trainer's staging folder) instead of copying
+
+    def to_config(self) -> dict[str, Any]:
+        return dict(self.config)
+
+    def save(self, directory: Path) -> None:
+        if not self.move:
+            shutil.copytree(self.source, directory, dirs_exist_ok=True)
+            return
+        for child in sorted(Path(self.source).iterdir()):
+            shutil.move(str(child), str(directory / child.name))
+
+
+def save_bundle(
+    directory: str | Path,
+    manifest: BundleManifest,
+    taxonomy: Taxonomy,
+    parts: Mapping[str, tuple[str, Part]],
+) -> Path:
+    """Write a bundle: every part (``name → (path in the bundle, part)``) saved into a
+    temporary folder beside ``directory``, the taxonomy, ``bundle.json`` with the
+    ``components`` map loading follows and every file's checksum; then renamed into place, so
+    a reader sees the old bundle or the new one, never half of one. The mirror of
+    :func:`load_bundle`; every trainer writes through it."""
+    out = Path(directory)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        components = {}
+        for name, (where, part) in parts.items():
+            target = tmp / where
+            target.mkdir(parents=True, exist_ok=True)
+            part.save(target)
+            config = part.to_config() if hasattr(part, "to_config") else {}
+            components[name] = ComponentSpec(type=part.version, path=where, config=config)
+        manifest.components = components
+        write_manifest(tmp, manifest, taxonomy)
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
 
 
 def write_manifest(directory: Path, manifest: BundleManifest, taxonomy: Taxonomy) -> None:
@@ -253,27 +349,31 @@ def load_bundle(
     except (OSError, ValueError, KeyError) as exc:
         raise BundleError(f"{path}: cannot load {manifest.kind} bundle: {exc}") from exc
     summarizer = None
-    if (path / SUMMARIZER_DIR).is_dir():
+    spec = manifest.components.get("summarizer")
+    summarizer_dir = path / (spec.path if spec is not None else SUMMARIZER_DIR)
+    if summarizer_dir.is_dir():
         from tinbai.model.limits import LimitsError
         from tinbai.model.summarize import load_summarizer
 
         try:
-            summarizer = load_summarizer(path / SUMMARIZER_DIR)
+            summarizer = load_summarizer(summarizer_dir)
         except BundleError:
             raise
         except LimitsError as exc:
             raise BundleError(str(exc)) from None
         except (OSError, ValueError, KeyError) as exc:
-            raise BundleError(
-                f"{path / SUMMARIZER_DIR}: cannot load the summariser: {exc}"
-            ) from None
+            raise BundleError(f"{summarizer_dir}: cannot load the summariser: {exc}") from None
     return Bundle(
         path=path, manifest=manifest, taxonomy=taxonomy, tagger=tagger, summarizer=summarizer
     )
 
 
-def copy_summarizer(source_bundle: Path, target_bundle: Path) -> None:
-    """Give a new bundle the summariser of another (transformer bundles reuse the default's)."""
-    src = Path(source_bundle) / SUMMARIZER_DIR
-    if src.is_dir():
-        shutil.copytree(src, Path(target_bundle) / SUMMARIZER_DIR, dirs_exist_ok=True)
+def reused_summarizer(source_bundle: Path) -> tuple[str, SavedFiles] | None:
+    """Another bundle's summariser as a part of a new one (transformer bundles reuse the
+    default's); its config says where it came from, so the new bundle has no hidden input."""
+    source_bundle = Path(source_bundle)
+    spec = read_manifest(source_bundle).components.get("summarizer")
+    if spec is None or not (source_bundle / spec.path).is_dir():
+        return None
+    config = {**spec.config, "reused_from": f"{source_bundle.name}/{spec.path}"}
+    return SUMMARIZER_DIR, SavedFiles(spec.type, source_bundle / spec.path, config)

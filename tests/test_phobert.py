@@ -335,6 +335,32 @@ def test_bundle_manifest_and_files(phobert_bundle: Path) -> None:
     assert (phobert_bundle / "tokenizer" / "bpe.codes").read_bytes().endswith(b"\n")
     assert not list(phobert_bundle.rglob("*.pkl")) and not list(phobert_bundle.rglob("*.bin"))
     assert not (phobert_bundle / "checkpoint-best").exists()
+    assert list(raw) == [
+        "format_version",
+        "kind",
+        "name",
+        "version",
+        "created_at",
+        "taxonomy_fingerprint",
+        "labels",
+        "thresholds",
+        "metrics",
+        "training",
+        "components",
+        "library_versions",
+        "checksums",
+        "base_model",
+    ]
+    tagger, campaigns, summarizer = (
+        raw["components"][k] for k in ("tagger", "campaigns", "summarizer")
+    )
+    assert tagger["type"] == "phobert-two-head.v1" and tagger["path"] == "."
+    assert set(tagger["config"]) == {"version", "window", "aggregate", "batch_size", "base_model"}
+    assert campaigns == {"type": "cue-theme.v2", "path": ".", "config": {}}
+    # the reused default summariser says so
+    assert summarizer["path"] == "summarizer" and summarizer["type"] == "ranker.v1"
+    assert summarizer["config"]["reused_from"] == "default-bundle/summarizer"
+    assert (phobert_bundle / "summarizer" / "summarizer.json").is_file()
 
 
 @needs_tokenizer

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tinbai.model.paths import CONFIG_DIR, SHARED_DIR
+from tinbai.model.reporting import describe_errors
 
 
 class ConfigError(ValueError):
@@ -145,7 +146,4 @@ def load_config(path: str | Path) -> TrainConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{path}: invalid training config: {problems}") from None
+        raise ConfigError(f"{path}: invalid training config: {describe_errors(exc)}") from None

@@ -25,7 +25,6 @@ import logging
 import os
 import random
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from tinbai.model.bundle import BundleManifest, copy_summarizer, write_manifest
+from tinbai.model.bundle import BundleManifest, SavedFiles, reused_summarizer, save_bundle
 from tinbai.model.campaigns import CampaignDetector
 from tinbai.model.campaigns.matcher import CueMatcher
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
@@ -47,11 +46,13 @@ from tinbai.model.phobert.inputs import (
 )
 from tinbai.model.phobert.tagger import (
     COMPONENT,
+    CONFIG_FILE,
     ENCODER_DIR,
     TOKENIZER_DIR,
     PhobertTagger,
     write_tagger_config,
 )
+from tinbai.model.reporting import describe_errors, progress_bar
 from tinbai.model.taxonomy import Taxonomy, load_taxonomy
 from tinbai.model.text import prepare
 from tinbai.training.campaigns import (
@@ -137,10 +138,7 @@ def phobert_config(config: TrainConfig) -> PhobertConfig:
     try:
         return PhobertConfig.model_validate(config.phobert or {})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"phobert.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"invalid phobert config: {problems}") from None
+        raise ConfigError(f"invalid phobert config: {describe_errors(exc, 'phobert.')}") from None
 
 
 def cache_root(cfg: PhobertConfig) -> Path:
@@ -327,17 +325,7 @@ def _collate(batch: list[Example], pad_id: int, n_campaigns: int) -> dict[str, A
 
 
 def _bar(total: int, desc: str) -> Any:
-    from tqdm import tqdm
-
-    tty = sys.stderr.isatty()
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit="step",
-        file=sys.stderr,
-        dynamic_ncols=True,
-        mininterval=0.5 if tty else 30.0,
-    )
+    return progress_bar(total, desc, "step", when_piped="slow")
 
 
 # ---------------------------------------------------------------- training
@@ -607,7 +595,6 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     detector = CampaignDetector(
         taxonomy, theme.model, thresholds, default_threshold=report["global_threshold"]
     )
-    detector.save(tmp)
     tagger.detector = detector
     metrics["campaigns_threshold_split"] = report
     gold_path = resolve_data(config.campaigns.dev)
@@ -619,7 +606,6 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         )
 
     write_tagger_config(tmp, eval_spec, cfg.aggregate, cfg.eval_batch_size, cfg.base_model)
-    copy_summarizer(DEFAULT_BUNDLE_DIR, tmp)
     manifest = BundleManifest(
         kind="phobert",
         name=config.name,
@@ -638,16 +624,18 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
             "train_seconds": train_seconds,
             "seconds": round(time.time() - t_start, 1),
         },
-        components={
-            "tagger": COMPONENT,
-            "encoder": cfg.base_model or "roberta-random-init",
-            "campaigns": detector.version,
-        },
         base_model=cfg.base_model,
     )
-    write_manifest(tmp, manifest, taxonomy)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    tagger_config = json.loads((tmp / CONFIG_FILE).read_text(encoding="utf-8"))
+    parts: dict = {
+        "tagger": (".", SavedFiles(COMPONENT, tmp, tagger_config, move=True)),
+        "campaigns": (".", detector),
+    }
+    summarizer = reused_summarizer(DEFAULT_BUNDLE_DIR)
+    if summarizer is not None:
+        parts["summarizer"] = summarizer
+    save_bundle(out, manifest, taxonomy, parts)
+    shutil.rmtree(tmp, ignore_errors=True)
     log.info("wrote %s in %.0fs", out, time.time() - t_start)
     return out
 

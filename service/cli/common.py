@@ -21,6 +21,7 @@ from tinbai.model.files import (
 )
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 from tinbai.model.predict import decode_json_line
+from tinbai.model.reporting import progress_bar
 
 
 class EvaluateTarget(NamedTuple):
@@ -109,16 +110,7 @@ def get_bundle(path: str | None, **options: Any) -> Bundle:
 
 def progress(total: int | None = None, desc: str = "", unit: str = "article") -> Any:
     """A tqdm bar on stderr, hidden when stderr is not a terminal (logs, CI)."""
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit=unit,
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        dynamic_ncols=True,
-    )
+    return progress_bar(total, desc, unit)
 
 
 def print_json(obj: Any, stream: IO[str] | None = None) -> None:
