@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from tinbai.model.predict import prepare_articles
-from tinbai.model.summarize import Budget, Summarizer
+from tinbai.model.predict import default_summarizer, prepare_records
+from tinbai.model.summarize import Budget
 from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
 from tinbai.service.cli.common import (
     EvaluateTarget,
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sentences < 1:
         raise UserError("--sentences must be at least 1")
     bundle = get_bundle(args.model)
-    summarizer = bundle.summarizer or Summarizer.from_config({"scorer": "lead.v1"})
+    summarizer = default_summarizer(bundle)
     budget = Budget(sentences=args.sentences)
     scorer = rouge_scorer()
     totals = {name: {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0} for name in SYSTEMS}
@@ -53,10 +53,10 @@ def run(args: argparse.Namespace) -> int:
                 batch = batch[: max(args.limit - n - skipped, 0)]
                 if not batch:
                     break
-            _, docs, errors = prepare_articles(batch)
-            for rec, doc, err in zip(batch, docs, errors, strict=True):
-                if err is not None:
-                    raise UserError(f"row {n + skipped + 1}: {err}")
+            for p in prepare_records(batch):
+                rec, doc = p.record, p.doc
+                if p.error is not None or doc is None:
+                    raise UserError(f"row {n + skipped + 1}: {p.error}")
                 reference = rec.get("summary") if isinstance(rec, dict) else None
                 if not isinstance(reference, str) or not reference.strip():
                     raise UserError(f"row {n + skipped + 1}: no reference 'summary' field")
