@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import tiny_config_dict
+
 torch = pytest.importorskip("torch")
 
 from tinbai.model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer, make_windows  # noqa: E402
@@ -272,18 +274,12 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
 
     out = tmp_path_factory.mktemp("phobert") / "tiny-phobert"
     config = TrainConfig.model_validate(
-        {
-            "kind": "phobert",
-            "name": "tiny-phobert",
-            "output": str(out),
-            "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"])},
-            "campaigns": {
-                "labels": [str(tiny_corpus["labels"])],
-                "dev": str(tiny_corpus["dir"] / "none.jsonl"),
-                "cv_folds": 3,
-            },
-            "summarizer": None,
-            "phobert": {
+        tiny_config_dict(
+            tiny_corpus,
+            out,
+            kind="phobert",
+            name="tiny-phobert",
+            phobert={
                 "scratch": TINY,
                 "tokenizer": str(TOKENIZER),
                 "max_length": 32,
@@ -299,7 +295,7 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
                 "warmup_ratio": 0.0,
                 "cache_dir": str(tmp_path_factory.mktemp("cache")),
             },
-        }
+        )
     )
     return train(config, out)
 

@@ -221,7 +221,7 @@ def load_topic_split(
 
 
 @dataclass
-class Example:
+class WindowExample:
     """One training window with its article's labels (``topic`` -1 / ``campaign_mask`` False
     where the article lacks that head's labels)."""
 
@@ -304,7 +304,7 @@ def tokenizer_source(cfg: PhobertConfig) -> Path:
     return p if p.is_absolute() or p.exists() else SHARED_DIR / p
 
 
-def _collate(batch: list[Example], pad_id: int, n_campaigns: int) -> dict[str, Any]:
+def _collate(batch: list[WindowExample], pad_id: int, n_campaigns: int) -> dict[str, Any]:
     import torch
 
     width = max(len(e.ids) for e in batch)
@@ -401,7 +401,7 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         raise ValueError(f"training data has topics not in the taxonomy: {unknown}")
     vntc_topics = _known_topics(train_path, {a.id for a in labelled})
     held_out = {a.id for a in labelled}
-    examples: list[Example] = []
+    examples: list[WindowExample] = []
     no_campaigns = np.zeros(len(campaigns), dtype=np.float32)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     from tinbai.model.phobert.inputs import make_windows
@@ -410,7 +410,7 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         if row_id in held_out:  # campaign-labelled articles enter once, with both labels
             continue
         for w in make_windows(ids, train_spec, cls_id, sep_id):
-            examples.append(Example(w, topics.index(topic), no_campaigns, False))
+            examples.append(WindowExample(w, topics.index(topic), no_campaigns, False))
     camp_texts = [model_text(a.doc, train_spec.char_budget()) for a in camp_train]
     camp_ids = tokenizer(camp_texts, add_special_tokens=False)["input_ids"] if camp_texts else []
     for art, ids in zip(camp_train, camp_ids, strict=True):
@@ -418,7 +418,7 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         topic = vntc_topics.get(art.id)
         for w in make_windows(ids, train_spec, cls_id, sep_id):
             examples += [
-                Example(w, topics.index(topic) if topic else -1, y, True)
+                WindowExample(w, topics.index(topic) if topic else -1, y, True)
             ] * cfg.campaign_oversample
 
     counts = np.bincount([e.topic for e in examples if e.topic >= 0], minlength=len(topics))

@@ -16,7 +16,7 @@ from tinbai.model.article import ArticleError, record_id
 from tinbai.model.bundle import Bundle, load_bundle
 from tinbai.model.predict import Prepared, default_summarizer, map_good, prepare_records
 from tinbai.service.batch.plan import Shard
-from tinbai.service.batch.reader import Columns, UnreadableFile, read_rows, record_date
+from tinbai.service.batch.reader import Columns, UnreadableFile, read_shard, record_date
 from tinbai.service.batch.writer import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,9 @@ class ShardLabeler:
 
     def label(self, shard: Shard) -> ShardResult:
         try:
-            records = read_rows(Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset)
+            records = read_shard(
+                Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset
+            )
         except UnreadableFile as exc:  # damaged since planning: its rows are errors, job goes on
             log.warning("%s; its rows %d-%d go to _errors.jsonl", exc, shard.start + 1, shard.stop)
             return self.unreadable(shard, exc.problem)

@@ -174,7 +174,9 @@ def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
         )
 
 
-def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None = None) -> list[Any]:
+def read_shard(
+    path: Path, kind: str, start: int, stop: int, offset: int | None = None
+) -> list[Any]:
     """Rows ``[start, stop)`` of one file: parsed objects, or a RecordError in a bad row's place.
     ``offset`` is the byte offset of row ``start`` when the file is seekable (plain JSONL).
     A file that cannot be read (damaged since it was planned) is an :class:`UnreadableFile`."""
