@@ -76,7 +76,7 @@ class SummarizerTrainConfig(BaseModel):
     """The ``ranker.v1`` recipe (see training/summarizer.py). Val rows ``[tune_skip,
     tune_skip + tune_articles)`` tune the selection; rows ``[0, report_articles)`` are reported."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     component: str = "ranker.v1"
     train: str = "data/vietnews/train.jsonl.gz"
