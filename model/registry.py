@@ -70,7 +70,8 @@ class Registry(Mapping[str, Any]):
         return name in self._entries or name in self._lazy
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted({*self._entries, *self._lazy}))
+        """Names in the order they were declared or registered."""
+        return iter(dict.fromkeys([*self._entries, *self._lazy]))
 
     def __len__(self) -> int:
         return len({*self._entries, *self._lazy})
@@ -95,6 +96,9 @@ topic_models = Registry(
 campaign_detectors = Registry(
     "campaign detector", {"cue-theme.v2": "tinbai.model.campaigns:CampaignDetector"}
 )
+# Archive input formats: name → a class with ``suffixes`` (file ending → kind), ``scan`` and
+# ``read``; registered by service/batch/reader.py, so a new format is one class there.
+archive_formats = Registry("archive format")
 # Archive engines: name → run(shards, config, **kwargs); registered by service/batch/job.py,
 # whose ray entry imports ray only when it runs.
 archive_engines = Registry("archive engine")

@@ -38,3 +38,13 @@ def test_shipped_tables() -> None:
     from tinbai.service.batch import ENGINES
 
     assert ENGINES == ("local", "ray") and set(registry.archive_engines) == {"local", "ray"}
+
+
+def test_archive_formats_are_registered_classes() -> None:
+    from pathlib import Path
+
+    from tinbai.service.batch.reader import file_kind
+
+    assert list(registry.archive_formats) == ["jsonl.v1", "csv.v1", "parquet.v1"]
+    assert file_kind(Path("a.ndjson.gz")) == "jsonl.gz" and file_kind(Path("b.pq")) == "parquet"
+    assert file_kind(Path("c.txt")) is None

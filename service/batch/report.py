@@ -9,7 +9,6 @@ apart (the ``(no date)`` line) rather than guessed into a period.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from tinbai.model.files import read_jsonl_rows
 from tinbai.service.batch.plan import load_plan
 from tinbai.service.batch.writer import SUCCESS_FILE, part_path
 
@@ -104,8 +104,7 @@ def _iter_labels(out: Path, fmt: str, n_parts: int) -> Any:
             columns = ["date", "topic", "campaigns"] + (["mentions"] if "mentions" in names else [])
             yield from pq.read_table(path, columns=columns).to_pylist()
         else:
-            with open(path, encoding="utf-8") as fh:
-                yield from (json.loads(line) for line in fh)
+            yield from read_jsonl_rows(path)
 
 
 def coverage(out: Path, by: str = "month") -> Coverage:
