@@ -49,6 +49,8 @@ def train(config: TrainConfig, output: Path | None = None) -> Path:
 
 
 def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
+    """Topic model, campaign detector, optional summariser, then :func:`save_bundle` (about
+    65 lines: each step is one call; what is left is the metrics and the manifest)."""
     seed_everything(config.seed)
     out = Path(output or resolve_repo(config.output))
     taxonomy = load_taxonomy(resolve_repo(config.taxonomy))

@@ -573,7 +573,8 @@ def _fit(
     tmp: Path,
 ) -> tuple[Any, _Fit]:
     """Train with early stopping on a dev sample; the best checkpoint becomes the bundle's
-    ``encoder/`` and is returned, reloaded."""
+    ``encoder/`` and is returned, reloaded. (About 80 lines: the epoch loop keeps its
+    history, best score and patience together, one step per epoch in :func:`_train_epoch`.)"""
     from tinbai.model.phobert.modeling import TwoHeadModel
 
     n_campaigns = len(taxonomy.campaign_ids)
