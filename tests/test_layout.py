@@ -96,3 +96,23 @@ def test_loading_the_classical_bundle_imports_no_torch_nor_ray() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_loader_and_the_kinds_taggers_do_not_import_each_other() -> None:
+    """bundle.py names no tagger module (registry.kinds does, lazily); the transformer tagger
+    reads its files through model/manifest.py, not the loader. (model/classical/tagger.py
+    still imports tinbai.model.bundle at module level: its owner moves that import next.)"""
+
+    def imported(path: Path) -> set[str]:
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+        return found
+
+    loader = imported(ROOT / "model" / "bundle.py")
+    assert not {m for m in loader if m.endswith(".tagger")}
+    assert "tinbai.model.bundle" not in imported(ROOT / "model" / "phobert" / "tagger.py")
+    assert "tinbai.model.bundle" not in imported(ROOT / "model" / "manifest.py")
