@@ -9,160 +9,70 @@ code on load. A bundle of an unknown kind, or of a newer format, fails with a cl
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import importlib.metadata
 import json
 import logging
+import os
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
-import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
+from tinbai.model.manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    SUMMARIZER_DIR,
+    TAXONOMY_FILE,
+    BundleError,
+    BundleManifest,
+    ComponentSpec,
+    file_checksums,
+    library_versions,
+    read_arrays,
+    read_file,
+    read_json,
+    read_text,
+    sha256_file,
+    verify_checksums,
+)
+from tinbai.model.registry import kinds
 from tinbai.model.tagging import Tagger, TagResult
 from tinbai.model.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 from tinbai.model.text import Document
 
+# The manifest and file helpers live in model/manifest.py (the kinds' taggers import them
+# from there); they are re-exported, so ``tinbai.model.bundle`` stays the public place.
+__all__ = [
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "SUMMARIZER_DIR",
+    "TAXONOMY_FILE",
+    "BundleError",
+    "BundleManifest",
+    "ComponentSpec",
+    "file_checksums",
+    "library_versions",
+    "read_arrays",
+    "read_file",
+    "read_json",
+    "read_text",
+    "sha256_file",
+    "verify_checksums",
+    "Bundle",
+    "Part",
+    "SavedFiles",
+    "load_bundle",
+    "read_manifest",
+    "record_checksums",
+    "reused_summarizer",
+    "save_bundle",
+    "write_manifest",
+]
+
 log = logging.getLogger(__name__)
-
-FORMAT_VERSION = 1
-MANIFEST = "bundle.json"
-TAXONOMY_FILE = "taxonomy.yaml"
-SUMMARIZER_DIR = "summarizer"
-
-# kind → "module:function" building the tagger; imported lazily so that loading a classical
-# bundle never imports torch.
-KINDS: dict[str, str] = {
-    "classical": "tinbai.model.classical.tagger:load_tagger",
-    "phobert": "tinbai.model.phobert.tagger:load_tagger",
-}
-_LIBRARIES = (
-    "tinbai",
-    "numpy",
-    "scikit-learn",
-    "torch",
-    "transformers",
-    "underthesea",
-    "onnxruntime",
-)
-
-
-class BundleError(RuntimeError):
-    """A bundle that cannot be loaded; the message names the path and the reason."""
-
-
-T = TypeVar("T")
-
-
-def read_file(path: Path, read: Callable[[Path], T]) -> T:
-    """``read(path)`` for one file of a bundle; every loader reads its files through this.
-
-    Whatever a damaged file makes its parser raise (a truncated zip, bad JSON, a safetensors
-    header cut short, bytes that are not UTF-8…) becomes one :class:`BundleError` naming the
-    file and the reason, never a traceback: the parsers' exception types are too many and
-    too varied to list, so anything but a BundleError is caught here."""
-    try:
-        return read(path)
-    except BundleError:
-        raise
-    except FileNotFoundError:
-        raise BundleError(f"{path}: missing from the bundle") from None
-    except Exception as exc:  # noqa: BLE001 — see the docstring
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise BundleError(
-            f"{path}: unreadable, the file is damaged or not what the bundle expects "
-            f"({type(exc).__name__}{': ' + reason if reason else ''})"
-        ) from None
-
-
-def read_json(path: Path) -> Any:
-    """A bundle's JSON file, through :func:`read_file`."""
-    return read_file(path, lambda p: json.loads(p.read_text(encoding="utf-8")))
-
-
-def read_text(path: Path) -> str:
-    """A bundle's text file, through :func:`read_file`."""
-    return read_file(path, lambda p: p.read_text(encoding="utf-8"))
-
-
-def read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Every array of a bundle's ``.npz``, read now (``np.load`` is lazy, so a damaged
-    member would otherwise fail later, at first use), through :func:`read_file`."""
-
-    def read(p: Path) -> dict[str, np.ndarray]:
-        with np.load(p, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-
-    return read_file(path, read)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def file_checksums(directory: Path) -> dict[str, str]:
-    """sha256 of every file of a bundle but ``bundle.json``, by POSIX path relative to it."""
-    directory = Path(directory)
-    return {
-        p.relative_to(directory).as_posix(): sha256_file(p)
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.relative_to(directory).as_posix() != MANIFEST
-    }
-
-
-def verify_checksums(path: Path, checksums: dict[str, str]) -> None:
-    """Check every file ``bundle.json`` lists against its recorded sha256, so flipped bytes
-    are caught at load, not as odd predictions. Bundles written before checksums were
-    recorded list none, and load as before."""
-    for name, expected in checksums.items():
-        file = path / name
-        if not file.is_file():
-            raise BundleError(f"{file}: missing from the bundle (bundle.json lists it)")
-        actual = read_file(file, sha256_file)
-        if actual != expected:
-            raise BundleError(
-                f"{file}: checksum mismatch, the file is damaged or was changed after the "
-                f"bundle was written (sha256 {actual[:12]}…, bundle.json says {expected[:12]}…)"
-            )
-
-
-class BundleManifest(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    format_version: int = FORMAT_VERSION
-    kind: str
-    name: str
-    version: str
-    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    taxonomy_fingerprint: str
-    labels: dict[
-        str, list[str]
-    ]  # head name → label order, e.g. {"topics": [...], "campaigns": [...]}
-    thresholds: dict[str, float] = Field(default_factory=dict)
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    training: dict[str, Any] = Field(default_factory=dict)  # config, data fingerprint, seed
-    components: dict[str, str] = Field(default_factory=dict)  # part → versioned implementation
-    library_versions: dict[str, str] = Field(default_factory=dict)
-    checksums: dict[str, str] = Field(default_factory=dict)  # file → sha256; verified at load
-
-
-def library_versions() -> dict[str, str]:
-    out = {}
-    for name in _LIBRARIES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return out
 
 
 @dataclass
@@ -185,6 +95,72 @@ class Bundle:
 
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         return self.tagger.tag(docs)
+
+
+class Part(Protocol):
+    """What :func:`save_bundle` needs of a component: its versioned name, its configuration,
+    and a ``save`` that writes its files into a folder (the component's ``load`` reads them)."""
+
+    version: str
+
+    def save(self, directory: Path) -> None: ...
+
+
+@dataclass
+class SavedFiles:
+    """A part whose files are already written (a trained encoder, a summariser another
+    trainer wrote, the default bundle's summariser reused): saving copies them in."""
+
+    version: str
+    source: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    move: bool = False  # move the files in (a trainer's staging folder) instead of copying
+
+    def to_config(self) -> dict[str, Any]:
+        return dict(self.config)
+
+    def save(self, directory: Path) -> None:
+        if not self.move:
+            shutil.copytree(self.source, directory, dirs_exist_ok=True)
+            return
+        for child in sorted(Path(self.source).iterdir()):
+            shutil.move(str(child), str(directory / child.name))
+
+
+def save_bundle(
+    directory: str | Path,
+    manifest: BundleManifest,
+    taxonomy: Taxonomy,
+    parts: Mapping[str, tuple[str, Part]],
+) -> Path:
+    """Write a bundle: every part (``name → (path in the bundle, part)``) saved into a
+    temporary folder beside ``directory``, the taxonomy, ``bundle.json`` with the
+    ``components`` map loading follows and every file's checksum; then renamed into place, so
+    a reader sees the old bundle or the new one, never half of one. The mirror of
+    :func:`load_bundle`; every trainer writes through it."""
+    out = Path(directory)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        components = {}
+        for name, (where, part) in parts.items():
+            target = tmp / where
+            target.mkdir(parents=True, exist_ok=True)
+            part.save(target)
+            config = part.to_config() if hasattr(part, "to_config") else {}
+            components[name] = ComponentSpec(type=part.version, path=where, config=config)
+        manifest.components = components
+        write_manifest(tmp, manifest, taxonomy)
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
 
 
 def write_manifest(directory: Path, manifest: BundleManifest, taxonomy: Taxonomy) -> None:
@@ -230,14 +206,9 @@ def read_manifest(path: str | Path) -> BundleManifest:
             f"{path}: bundle format {manifest.format_version} is newer than this tinbai "
             f"understands ({FORMAT_VERSION}); upgrade tinbai"
         )
-    if manifest.kind not in KINDS:
-        raise BundleError(f"{path}: unknown bundle kind {manifest.kind!r} (known: {sorted(KINDS)})")
+    if manifest.kind not in kinds:
+        raise BundleError(f"{path}: unknown bundle kind {manifest.kind!r} (known: {sorted(kinds)})")
     return manifest
-
-
-def _resolve(spec: str) -> Callable[..., Any]:
-    module, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 def load_bundle(
@@ -258,33 +229,37 @@ def load_bundle(
             raise BundleError(f"{path}: the taxonomy's topics differ from the bundle's; retrain")
         log.warning("%s: taxonomy differs from the one the bundle was trained with", path)
     try:
-        tagger = _resolve(KINDS[manifest.kind])(path, manifest, taxonomy, **options)
+        tagger = kinds[manifest.kind](path, manifest, taxonomy, **options)
     except BundleError:
         raise
     except (OSError, ValueError, KeyError) as exc:
         raise BundleError(f"{path}: cannot load {manifest.kind} bundle: {exc}") from exc
     summarizer = None
-    if (path / SUMMARIZER_DIR).is_dir():
+    spec = manifest.components.get("summarizer")
+    summarizer_dir = path / (spec.path if spec is not None else SUMMARIZER_DIR)
+    if summarizer_dir.is_dir():
         from tinbai.model.limits import LimitsError
         from tinbai.model.summarize import load_summarizer
 
         try:
-            summarizer = load_summarizer(path / SUMMARIZER_DIR)
+            summarizer = load_summarizer(summarizer_dir)
         except BundleError:
             raise
         except LimitsError as exc:
             raise BundleError(str(exc)) from None
         except (OSError, ValueError, KeyError) as exc:
-            raise BundleError(
-                f"{path / SUMMARIZER_DIR}: cannot load the summariser: {exc}"
-            ) from None
+            raise BundleError(f"{summarizer_dir}: cannot load the summariser: {exc}") from None
     return Bundle(
         path=path, manifest=manifest, taxonomy=taxonomy, tagger=tagger, summarizer=summarizer
     )
 
 
-def copy_summarizer(source_bundle: Path, target_bundle: Path) -> None:
-    """Give a new bundle the summariser of another (transformer bundles reuse the default's)."""
-    src = Path(source_bundle) / SUMMARIZER_DIR
-    if src.is_dir():
-        shutil.copytree(src, Path(target_bundle) / SUMMARIZER_DIR, dirs_exist_ok=True)
+def reused_summarizer(source_bundle: Path) -> tuple[str, SavedFiles] | None:
+    """Another bundle's summariser as a part of a new one (transformer bundles reuse the
+    default's); its config says where it came from, so the new bundle has no hidden input."""
+    source_bundle = Path(source_bundle)
+    spec = read_manifest(source_bundle).components.get("summarizer")
+    if spec is None or not (source_bundle / spec.path).is_dir():
+        return None
+    config = {**spec.config, "reused_from": f"{source_bundle.name}/{spec.path}"}
+    return SUMMARIZER_DIR, SavedFiles(spec.type, source_bundle / spec.path, config)

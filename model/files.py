@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import gzip
 import io
+import json
 import os
 import stat
 import zlib
@@ -80,6 +81,17 @@ def open_input(path: str | os.PathLike[str], text: bool = False) -> IO[Any]:
     if text:
         return io.TextIOWrapper(raw, encoding="utf-8-sig")  # type: ignore[arg-type]
     return raw
+
+
+def read_jsonl_rows(path: str | os.PathLike[str], limit: int | None = None) -> Iterator[Any]:
+    """The objects of a trusted JSONL(.gz) file (corpora, our own outputs), blank lines
+    skipped; user input goes through the CLI's line-by-line reader, which reports bad lines."""
+    with open_input(path, text=True) as fh:
+        for i, line in enumerate(fh):
+            if limit is not None and i >= limit:
+                return
+            if line.strip():
+                yield json.loads(line)
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:

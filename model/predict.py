@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from tinbai.model.article import Article, ArticleError, parse_article, record_id
 from tinbai.model.bundle import Bundle
 from tinbai.model.text import Document, prepare
+
+R = TypeVar("R")
+BASELINE_SCORER = "lead.v1"  # the summariser of bundles that ship none
 
 
 class RecordError(Exception):
@@ -42,18 +46,26 @@ def error_row(record: Any, message: str) -> dict[str, Any]:
     return {"id": record_id(record), "error": message}
 
 
-def prepare_articles(
-    records: Sequence[Any], **parse_options: Any
-) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
-    """Parse and prepare each record; failures become an error message at their position."""
-    articles: list[Article | None] = []
-    docs: list[Document | None] = []
-    errors: list[str | None] = []
+@dataclass(frozen=True)
+class Prepared:
+    """One input row through preparation: the row as read, and either its parsed article and
+    document or the error message that replaces its result."""
+
+    record: Any
+    article: Article | None = None
+    doc: Document | None = None
+    error: str | None = None
+
+    def failed(self, message: str) -> Prepared:
+        return Prepared(self.record, error=message)
+
+
+def prepare_records(records: Sequence[Any], **parse_options: Any) -> list[Prepared]:
+    """Parse and prepare each record; a failure is an error message at its position."""
+    out = []
     for rec in records:
         if isinstance(rec, RecordError):
-            articles.append(None)
-            docs.append(None)
-            errors.append(str(rec))
+            out.append(Prepared(rec, error=str(rec)))
             continue
         try:
             art = parse_article(rec, **parse_options)
@@ -61,14 +73,42 @@ def prepare_articles(
             if not doc.sentences and not doc.title:
                 raise ArticleError("text", "has no article text left after removing page chrome")
         except ArticleError as exc:
-            articles.append(None)
-            docs.append(None)
-            errors.append(str(exc))
+            out.append(Prepared(rec, error=str(exc)))
             continue
-        articles.append(art)
-        docs.append(doc)
-        errors.append(None)
-    return articles, docs, errors
+        out.append(Prepared(rec, art, doc))
+    return out
+
+
+def good_docs(prepared: Sequence[Prepared]) -> list[Document]:
+    """The documents of the rows that prepared, in order."""
+    return [p.doc for p in prepared if p.doc is not None and p.error is None]
+
+
+def by_position(prepared: Sequence[Prepared], results: Sequence[R]) -> list[R | None]:
+    """Results computed over :func:`good_docs` put back at their rows (``None`` for errors)."""
+    it = iter(results)
+    out = [next(it) if p.error is None else None for p in prepared]
+    if next(it, None) is not None:
+        raise ValueError("more results than prepared rows")
+    return out
+
+
+def map_good(
+    prepared: Sequence[Prepared], fn: Callable[[list[Document]], Sequence[R]]
+) -> list[R | None]:
+    """``fn`` over the good rows' documents in one call, the results back by position."""
+    docs = good_docs(prepared)
+    return by_position(prepared, fn(docs) if docs else [])
+
+
+def default_summarizer(bundle: Bundle) -> Any:
+    """The bundle's summariser, or the lead baseline for bundles without one (every caller —
+    CLI, service, archive jobs, evaluation — falls back the same way)."""
+    if bundle.summarizer is not None:
+        return bundle.summarizer
+    from tinbai.model.summarize import Summarizer
+
+    return Summarizer.from_config({"scorer": BASELINE_SCORER})
 
 
 def tag_records(
@@ -76,18 +116,14 @@ def tag_records(
 ) -> list[dict[str, Any]]:
     """One output dict per record, in order: ``{"id", "topic", "campaigns"}`` or
     ``{"id", "error"}``."""
-    articles, docs, errors = prepare_articles(records, allow_title_only=True)
-    ok = [i for i, d in enumerate(docs) if d is not None]
-    results = bundle.tag([docs[i] for i in ok]) if ok else []  # type: ignore[misc]
-    by_index = dict(zip(ok, results, strict=True))
+    prepared = prepare_records(records, allow_title_only=True)
+    results = map_good(prepared, bundle.tag)
     out: list[dict[str, Any]] = []
-    for i, rec in enumerate(records):
-        if errors[i] is not None:
-            out.append(error_row(rec, errors[i]))  # type: ignore[arg-type]
+    for p, result in zip(prepared, results, strict=True):
+        if p.error is not None or p.article is None or result is None:
+            out.append(error_row(p.record, p.error or ""))
             continue
-        row = {"id": articles[i].id}  # type: ignore[union-attr]
-        row.update(by_index[i].to_dict(ranking=ranking))
-        out.append(row)
+        out.append({"id": p.article.id, **result.to_dict(ranking=ranking)})
     return out
 
 
@@ -96,16 +132,11 @@ def summarize_records(
 ) -> list[dict[str, Any]]:
     """One output dict per record, in order: ``{"id", "summary", "sentences"}`` or
     ``{"id", "error"}``. Bundles without a summariser of their own use the lead baseline."""
-    from tinbai.model.summarize import Summarizer
-
-    summarizer = bundle.summarizer or Summarizer.from_config({"scorer": "lead.v1"})
-    articles, docs, errors = prepare_articles(records)
+    summarizer = default_summarizer(bundle)
     out: list[dict[str, Any]] = []
-    for rec, art, doc, err in zip(records, articles, docs, errors, strict=True):
-        if err is not None:
-            out.append(error_row(rec, err))
+    for p in prepare_records(records):
+        if p.error is not None or p.article is None or p.doc is None:
+            out.append(error_row(p.record, p.error or ""))
             continue
-        row = {"id": art.id}  # type: ignore[union-attr]
-        row.update(summarizer.summarize(doc, budget).to_dict())  # type: ignore[arg-type]
-        out.append(row)
+        out.append({"id": p.article.id, **summarizer.summarize(p.doc, budget).to_dict()})
     return out

@@ -6,6 +6,7 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,6 +82,37 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+def tiny_config_dict(
+    corpus: dict[str, Path],
+    out: Path,
+    *,
+    topics: dict[str, Any] | None = None,
+    labels: list[str] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
+    """The one tiny training config every test trains from (a bundle in a second or two);
+    ``topics`` / ``labels`` / top-level keys change what a test needs changed."""
+    return {
+        "name": "tiny",
+        "output": str(out),
+        "topics": {
+            "train": str(corpus["train"]),
+            "dev": str(corpus["dev"]),
+            "min_df": 1,
+            "max_df": 1.0,
+            "max_features": 5000,
+            **(topics or {}),
+        },
+        "campaigns": {
+            "labels": labels or [str(corpus["labels"])],
+            "dev": str(corpus["dir"] / "none.jsonl"),
+            "cv_folds": 3,
+        },
+        "summarizer": None,
+        **top,
+    }
+
+
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A classical bundle trained in a second or two from the generated corpus."""
@@ -88,24 +120,5 @@ def tiny_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPathF
     from tinbai.training.config import TrainConfig
 
     out = tmp_path_factory.mktemp("bundles") / "tiny"
-    config = TrainConfig.model_validate(
-        {
-            "name": "tiny",
-            "output": str(out),
-            "topics": {
-                "train": str(tiny_corpus["train"]),
-                "dev": str(tiny_corpus["dev"]),
-                "min_df": 1,
-                "max_df": 1.0,
-                "max_features": 5000,
-                "c": 10.0,
-            },
-            "campaigns": {
-                "labels": [str(tiny_corpus["labels"])],
-                "dev": str(tiny_corpus["dir"] / "none.jsonl"),
-                "cv_folds": 3,
-            },
-            "summarizer": None,
-        }
-    )
+    config = TrainConfig.model_validate(tiny_config_dict(tiny_corpus, out, topics={"c": 10.0}))
     return train_classical(config, out)

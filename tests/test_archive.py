@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tinbai.service.batch import JobConfig, run_job
-from tinbai.service.batch.reader import Columns, file_kind, read_rows, scan_file
+from tinbai.service.batch.reader import Columns, file_kind, read_shard, scan_file
 from tinbai.service.cli import main
 
 from tests.conftest import REPO, TOPIC_WORDS, make_article
@@ -381,7 +381,7 @@ def test_reading_any_shard_equals_reading_the_file(tmp_path: Path, kind_name: st
     got = []
     for k, start in enumerate(range(0, 23, 5)):
         offset = scan.offsets[k] if scan.offsets else None
-        got.extend(read_rows(path, kind, start, min(start + 5, 23), offset))
+        got.extend(read_shard(path, kind, start, min(start + 5, 23), offset))
     assert got == rows
     assert scan_file(path, kind, 5, Columns(), limit=7).rows == 7
 

@@ -175,3 +175,65 @@ def test_cli_reports_a_damaged_bundle_in_one_line_and_exits_2(
         assert main([command, str(inp), "-o", str(tmp_path / "o.jsonl"), "--model", str(copy)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "topic_weights.npz" in err[0], err
+
+
+MANIFEST_KEYS = [
+    "format_version",
+    "kind",
+    "name",
+    "version",
+    "created_at",
+    "taxonomy_fingerprint",
+    "labels",
+    "thresholds",
+    "metrics",
+    "training",
+    "components",
+    "library_versions",
+    "checksums",
+]
+
+
+def test_save_bundle_round_trip_and_exact_manifest(tiny_bundle: Path, tmp_path: Path) -> None:
+    """save_bundle(load_bundle(b)'s parts) gives a bundle that predicts the same, with exactly
+    the manifest keys and a components map naming type, path and config of every part."""
+    from tinbai.model.bundle import SavedFiles, save_bundle
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+
+    a = load_bundle(tiny_bundle)
+    reused = SavedFiles("ranker.v1", DEFAULT_BUNDLE_DIR / "summarizer", {"reused_from": "default"})
+    parts = {
+        "topics": (".", a.tagger.topics),
+        "campaigns": (".", a.tagger.campaigns),
+        "summarizer": ("summarizer", reused),
+    }
+    out = save_bundle(tmp_path / "saved", a.manifest.model_copy(deep=True), a.taxonomy, parts)
+    raw = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
+    assert list(raw) == MANIFEST_KEYS
+    assert raw["components"]["topics"] == {"type": "tfidf-linear.v1", "path": ".", "config": {}}
+    assert raw["components"]["campaigns"]["type"] == "cue-theme.v2"
+    assert raw["components"]["summarizer"] == {
+        "type": "ranker.v1",
+        "path": "summarizer",
+        "config": {"reused_from": "default"},
+    }
+    assert not list(tmp_path.glob(".saved.*"))  # no temporary folder left behind
+    b = load_bundle(out)
+    assert a.summarizer is None and b.summarizer is not None
+    assert [r.to_dict(ranking=True) for r in a.tag(_docs())] == [
+        r.to_dict(ranking=True) for r in b.tag(_docs())
+    ]
+    # saving again over it replaces it whole
+    save_bundle(out, b.manifest.model_copy(deep=True), b.taxonomy, parts)
+    assert load_bundle(out).tag(_docs())[0].topic.label == "the-thao"
+
+
+def test_the_shipped_bundle_layout_still_loads() -> None:
+    """The default bundle lists ``part → type`` only (the layout before paths and configs)."""
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+
+    raw = json.loads((DEFAULT_BUNDLE_DIR / "bundle.json").read_text(encoding="utf-8"))
+    assert raw["components"]["summarizer"] == "ranker.v1"
+    bundle = load_bundle(DEFAULT_BUNDLE_DIR)
+    assert bundle.manifest.components["summarizer"].path == "summarizer"
+    assert bundle.summarizer is not None

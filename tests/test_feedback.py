@@ -19,6 +19,7 @@ from tinbai.service.feedback import FeedbackStore, text_hash
 from tinbai.service.feedback.store import FeedbackStoreError
 from tinbai.service.settings import Settings
 
+from tests.conftest import tiny_config_dict
 from tests.postgres import postgres_server  # noqa: F401 - the fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def client(tiny_bundle: Path, db_url: str):
         yield c
 
 
-def read_rows(url: str, sql: str) -> list[tuple]:
+def query_rows(url: str, sql: str) -> list[tuple]:
     """Plain SQL through a bare engine: what is really in the database, read without our code."""
     from sqlalchemy import create_engine, text
 
@@ -85,7 +86,7 @@ def test_feedback_is_stored(client: TestClient, db_url: str) -> None:
     assert saved["text_hash"] == text_hash(BLOOD["text"]) and saved["text_hash"].startswith(
         "sha256:"
     )
-    (row,) = read_rows(
+    (row,) = query_rows(
         db_url,
         "SELECT article_id, text, title, topic, campaigns, predicted_topic, "
         "predicted_campaigns, note, model_name FROM corrections",
@@ -195,22 +196,12 @@ def test_export_round_trip_into_training(
     config = tmp_path / "train.yaml"
     config.write_text(
         yaml.safe_dump(
-            {
-                "name": "with-feedback",
-                "topics": {
-                    "train": str(tiny_corpus["train"]),
-                    "dev": str(tiny_corpus["dev"]),
-                    "min_df": 1,
-                    "max_df": 1.0,
-                    "max_features": 5000,
-                },
-                "campaigns": {
-                    "labels": [str(tiny_corpus["labels"]), str(out)],
-                    "dev": str(tmp_path / "none.jsonl"),
-                    "cv_folds": 3,
-                },
-                "summarizer": None,
-            }
+            tiny_config_dict(
+                tiny_corpus,
+                tmp_path / "unused",
+                labels=[str(tiny_corpus["labels"]), str(out)],
+                name="with-feedback",
+            )
         ),
         encoding="utf-8",
     )

@@ -11,6 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import tiny_config_dict
+from tests.test_bundle import MANIFEST_KEYS
+
 torch = pytest.importorskip("torch")
 
 from tinbai.model.phobert.inputs import WindowSpec, install_tokenizer, load_tokenizer, make_windows  # noqa: E402
@@ -272,18 +275,12 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
 
     out = tmp_path_factory.mktemp("phobert") / "tiny-phobert"
     config = TrainConfig.model_validate(
-        {
-            "kind": "phobert",
-            "name": "tiny-phobert",
-            "output": str(out),
-            "topics": {"train": str(tiny_corpus["train"]), "dev": str(tiny_corpus["dev"])},
-            "campaigns": {
-                "labels": [str(tiny_corpus["labels"])],
-                "dev": str(tiny_corpus["dir"] / "none.jsonl"),
-                "cv_folds": 3,
-            },
-            "summarizer": None,
-            "phobert": {
+        tiny_config_dict(
+            tiny_corpus,
+            out,
+            kind="phobert",
+            name="tiny-phobert",
+            phobert={
                 "scratch": TINY,
                 "tokenizer": str(TOKENIZER),
                 "max_length": 32,
@@ -299,7 +296,7 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
                 "warmup_ratio": 0.0,
                 "cache_dir": str(tmp_path_factory.mktemp("cache")),
             },
-        }
+        )
     )
     return train(config, out)
 
@@ -335,6 +332,17 @@ def test_bundle_manifest_and_files(phobert_bundle: Path) -> None:
     assert (phobert_bundle / "tokenizer" / "bpe.codes").read_bytes().endswith(b"\n")
     assert not list(phobert_bundle.rglob("*.pkl")) and not list(phobert_bundle.rglob("*.bin"))
     assert not (phobert_bundle / "checkpoint-best").exists()
+    assert list(raw) == [*MANIFEST_KEYS, "base_model"]  # base_model: the encoder it started from
+    tagger, campaigns, summarizer = (
+        raw["components"][k] for k in ("tagger", "campaigns", "summarizer")
+    )
+    assert tagger["type"] == "phobert-two-head.v1" and tagger["path"] == "."
+    assert set(tagger["config"]) == {"version", "window", "aggregate", "batch_size", "base_model"}
+    assert campaigns == {"type": "cue-theme.v2", "path": ".", "config": {}}
+    # the reused default summariser says so
+    assert summarizer["path"] == "summarizer" and summarizer["type"] == "ranker.v1"
+    assert summarizer["config"]["reused_from"] == "default-bundle/summarizer"
+    assert (phobert_bundle / "summarizer" / "summarizer.json").is_file()
 
 
 @needs_tokenizer

@@ -80,7 +80,7 @@ def test_ensemble_bundle_trains_and_loads(tiny_corpus: dict, tmp_path: Path) -> 
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     assert main(["train", "--config", str(path)]) == 0
     bundle = load_bundle(tmp_path / "b")
-    assert bundle.manifest.components["topics"] == "lr-lm-ensemble.v1"
+    assert bundle.manifest.components["topics"].type == "lr-lm-ensemble.v1"
     assert bundle.manifest.metrics["topics_dev"]["accuracy"] > 0.9
     doc = prepare("Hôm nay cầu thủ và huấn luyện viên nói về trận đấu.", "Tin bóng đá mới")
     assert bundle.tag([doc])[0].topic.label == "the-thao"

@@ -11,25 +11,11 @@ import yaml
 from tinbai.service.cli import main
 from tinbai.training.config import ConfigError, load_config
 
+from tests.conftest import tiny_config_dict
+
 
 def _tiny_config(tiny_corpus: dict, out: Path) -> dict:
-    return {
-        "name": "tiny",
-        "output": str(out),
-        "topics": {
-            "train": str(tiny_corpus["train"]),
-            "dev": str(tiny_corpus["dev"]),
-            "min_df": 1,
-            "max_df": 1.0,
-            "max_features": 5000,
-        },
-        "campaigns": {
-            "labels": [str(tiny_corpus["labels"])],
-            "dev": "missing.jsonl",
-            "cv_folds": 3,
-        },
-        "summarizer": None,
-    }
+    return tiny_config_dict(tiny_corpus, out)
 
 
 def test_train_cli_is_reproducible(

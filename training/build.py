@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import random
-import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from tinbai.model.bundle import BundleManifest, write_manifest
+from tinbai.model.bundle import SUMMARIZER_DIR, BundleManifest, SavedFiles, save_bundle
 from tinbai.model.classical.tagger import ClassicalTagger
 from tinbai.model.classical.topic import TopicClassifier
 from tinbai.model.classical.topic_ensemble import EnsembleTopicClassifier
@@ -49,11 +49,10 @@ def train(config: TrainConfig, output: Path | None = None) -> Path:
 
 
 def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
+    """Topic model, campaign detector, optional summariser, then :func:`save_bundle` (about
+    65 lines: each step is one call; what is left is the metrics and the manifest)."""
     seed_everything(config.seed)
     out = Path(output or resolve_repo(config.output))
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
     t0 = time.time()
 
@@ -61,7 +60,6 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     dev_path = resolve_data(config.topics.dev)
     texts, labels = load_topic_texts(train_path, config.topics.title_weight)
     topics = train_topic_component(config.topics, texts, labels, taxonomy.topic_ids, config.seed)
-    topics.save(tmp)
     metrics: dict = {"topics_dev": evaluate_topic_classifier(topics, dev_path)}
     log.info(
         "topics dev: accuracy %.4f macro-F1 %.4f",
@@ -74,7 +72,6 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     detector, report = train_campaign_detector(
         config.campaigns, articles, taxonomy, config.seed, topic_probability_fn(topics)
     )
-    detector.save(tmp)
     metrics["campaigns_train_cv"] = report
     gold_path = resolve_data(config.campaigns.dev)
     if gold_path.exists():
@@ -83,19 +80,22 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
         )
         log.info("campaigns dev: micro-F1 %.4f", metrics["campaigns_dev"]["micro_f1"])
 
-    components = {"topics": topics.version, "campaigns": detector.version}
+    parts: dict = {"topics": (".", topics), "campaigns": (".", detector)}
     data_files = [train_path, *label_paths]
+    scratch = tempfile.TemporaryDirectory(prefix="tinbai-summarizer-")
     if config.summarizer is not None:
         try:
             from tinbai.training.summarizer import train_summarizer
         except ImportError:
             log.warning("no summariser trainer available; bundle ships without a summariser")
         else:
-            summ_metrics, summ_files = train_summarizer(
-                config.summarizer, tmp / "summarizer", config.seed
-            )
+            written = Path(scratch.name) / SUMMARIZER_DIR
+            summ_metrics, summ_files = train_summarizer(config.summarizer, written, config.seed)
             metrics["summaries_val"] = summ_metrics
-            components["summarizer"] = config.summarizer.component
+            parts["summarizer"] = (
+                SUMMARIZER_DIR,
+                SavedFiles(config.summarizer.component, written),
+            )
             data_files += summ_files
 
     manifest = BundleManifest(
@@ -112,11 +112,9 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
             "seed": config.seed,
             "seconds": round(time.time() - t0, 1),
         },
-        components=components,
     )
-    write_manifest(tmp, manifest, taxonomy)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    with scratch:
+        save_bundle(out, manifest, taxonomy, parts)
     log.info("wrote %s", out)
     return out
 

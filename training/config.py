@@ -8,6 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tinbai.model.paths import CONFIG_DIR, SHARED_DIR
+from tinbai.model.reporting import describe_errors
 
 
 class ConfigError(ValueError):
@@ -76,7 +77,7 @@ class SummarizerTrainConfig(BaseModel):
     """The ``ranker.v1`` recipe (see training/summarizer.py). Val rows ``[tune_skip,
     tune_skip + tune_articles)`` tune the selection; rows ``[0, report_articles)`` are reported."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     component: str = "ranker.v1"
     train: str = "data/vietnews/train.jsonl.gz"
@@ -149,7 +150,4 @@ def load_config(path: str | Path) -> TrainConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"{path}: invalid training config: {problems}") from None
+        raise ConfigError(f"{path}: invalid training config: {describe_errors(exc)}") from None

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tinbai.model.files import open_input
+from tinbai.model.files import read_jsonl_rows
 
 
 def read_rows(path: str | Path, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    with open_input(path, text=True) as fh:
-        for i, line in enumerate(fh):
-            if limit is not None and i >= limit:
-                return
-            if line.strip():
-                yield json.loads(line)
+    """A corpus's rows (JSONL / JSONL.gz)."""
+    return read_jsonl_rows(path, limit)
 
 
 def fingerprint_files(paths: list[Path]) -> str:

@@ -25,15 +25,15 @@ import logging
 import os
 import random
 import shutil
-import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from tinbai.model.bundle import BundleManifest, copy_summarizer, write_manifest
+from tinbai.model.bundle import BundleManifest, SavedFiles, reused_summarizer, save_bundle
 from tinbai.model.campaigns import CampaignDetector
 from tinbai.model.campaigns.matcher import CueMatcher
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
@@ -47,11 +47,13 @@ from tinbai.model.phobert.inputs import (
 )
 from tinbai.model.phobert.tagger import (
     COMPONENT,
+    CONFIG_FILE,
     ENCODER_DIR,
     TOKENIZER_DIR,
     PhobertTagger,
     write_tagger_config,
 )
+from tinbai.model.reporting import describe_errors, progress_bar
 from tinbai.model.taxonomy import Taxonomy, load_taxonomy
 from tinbai.model.text import prepare
 from tinbai.training.campaigns import (
@@ -137,10 +139,7 @@ def phobert_config(config: TrainConfig) -> PhobertConfig:
     try:
         return PhobertConfig.model_validate(config.phobert or {})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"phobert.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"invalid phobert config: {problems}") from None
+        raise ConfigError(f"invalid phobert config: {describe_errors(exc, 'phobert.')}") from None
 
 
 def cache_root(cfg: PhobertConfig) -> Path:
@@ -223,7 +222,7 @@ def load_topic_split(
 
 
 @dataclass
-class Example:
+class WindowExample:
     """One training window with its article's labels (``topic`` -1 / ``campaign_mask`` False
     where the article lacks that head's labels)."""
 
@@ -306,7 +305,7 @@ def tokenizer_source(cfg: PhobertConfig) -> Path:
     return p if p.is_absolute() or p.exists() else SHARED_DIR / p
 
 
-def _collate(batch: list[Example], pad_id: int, n_campaigns: int) -> dict[str, Any]:
+def _collate(batch: list[WindowExample], pad_id: int, n_campaigns: int) -> dict[str, Any]:
     import torch
 
     width = max(len(e.ids) for e in batch)
@@ -327,52 +326,85 @@ def _collate(batch: list[Example], pad_id: int, n_campaigns: int) -> dict[str, A
 
 
 def _bar(total: int, desc: str) -> Any:
-    from tqdm import tqdm
-
-    tty = sys.stderr.isatty()
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit="step",
-        file=sys.stderr,
-        dynamic_ncols=True,
-        mininterval=0.5 if tty else 30.0,
-    )
+    return progress_bar(total, desc, "step", when_piped="slow")
 
 
 # ---------------------------------------------------------------- training
 
 
 def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
-    """Train the two-head model ``config`` describes and write a ``phobert`` bundle."""
+    """Train a transformer bundle, in the steps setfit's ``Trainer.train`` takes: load the data,
+    build the training windows, fit (best dev checkpoint), calibrate the campaign thresholds,
+    write the bundle."""
     import torch
-    from tinbai.model.phobert.modeling import masked_multitask_loss
-    from tinbai.model.phobert.runtime import TorchRunner
-    from transformers import get_linear_schedule_with_warmup
 
     cfg = phobert_config(config)
     torch.set_num_threads(cfg.threads)
     seed_everything(config.seed)
     t_start = time.time()
     out = Path(output or resolve_repo(config.output))
-    tmp = out.with_name(out.name + ".tmp")
+    tmp = out.with_name(out.name + ".tmp")  # the staging folder save_bundle moves in
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
-    topics, campaigns = taxonomy.topic_ids, taxonomy.campaign_ids
 
     install_tokenizer(tokenizer_source(cfg), tmp / TOKENIZER_DIR)
     tokenizer = load_tokenizer(tmp / TOKENIZER_DIR)
-    tok_id = fingerprint_files(
-        [tmp / TOKENIZER_DIR / VOCAB_FILE, tmp / TOKENIZER_DIR / MERGES_FILE]
-    )
-    eval_spec = cfg.window_spec()
-    train_spec = cfg.window_spec(cfg.train_windows)
-    cache = cache_root(cfg)
     # The model first: missing pre-trained weights fail before minutes of segmentation.
-    model = build_model(cfg, tokenizer, len(topics), len(campaigns))
+    model = build_model(cfg, tokenizer, len(taxonomy.topic_ids), len(taxonomy.campaign_ids))
+    data = _load_data(config, cfg, tokenizer, tmp / TOKENIZER_DIR)
+    examples = _build_examples(data, taxonomy, tokenizer, cfg)
+    model, fit = _fit(model, tokenizer, examples, data, taxonomy, cfg, config.seed, tmp)
+    metrics = _topic_report(model, tokenizer, data, taxonomy, cfg, fit.history)
+    detector, campaign_metrics_ = _calibrate(model, tokenizer, data, taxonomy, cfg, config)
+    metrics.update(campaign_metrics_)
+    write_tagger_config(tmp, cfg.window_spec(), cfg.aggregate, cfg.eval_batch_size, cfg.base_model)
+    manifest = BundleManifest(
+        kind="phobert",
+        name=config.name,
+        version=config.version,
+        taxonomy_fingerprint=taxonomy.fingerprint(),
+        labels={"topics": taxonomy.topic_ids, "campaigns": taxonomy.campaign_ids},
+        thresholds=detector.thresholds,
+        metrics=metrics,
+        training={
+            "config": config.model_dump(),
+            "data_fingerprint": fingerprint_files([data.train_path, *data.label_paths]),
+            "seed": config.seed,
+            "parameters": fit.parameters,
+            "training_windows": len(examples),
+            "data_seconds": data.seconds,
+            "train_seconds": fit.seconds,
+            "seconds": round(time.time() - t_start, 1),
+        },
+        base_model=cfg.base_model,
+    )
+    _write_bundle(out, tmp, manifest, taxonomy, detector)
+    log.info("wrote %s in %.0fs", out, time.time() - t_start)
+    return out
 
-    # --- data
+
+@dataclass
+class _Data:
+    """What training reads: the topic splits (tokenised, cached), the campaign labels split
+    into training and threshold rows."""
+
+    train_path: Path
+    train_ds: Any
+    dev_ds: Any
+    label_paths: list[Path]
+    labelled: list[LabelledArticle]
+    camp_train: list[LabelledArticle]
+    camp_val: list[LabelledArticle]
+    seconds: float
+    dev_texts: list[str] = field(default_factory=list)
+    dev_gold: list[str] = field(default_factory=list)
+
+
+def _load_data(config: TrainConfig, cfg: PhobertConfig, tokenizer: Any, tok_dir: Path) -> _Data:
+    tok_id = fingerprint_files([tok_dir / VOCAB_FILE, tok_dir / MERGES_FILE])
+    eval_spec, train_spec = cfg.window_spec(), cfg.window_spec(cfg.train_windows)
+    cache = cache_root(cfg)
     train_path, dev_path = resolve_data(config.topics.train), resolve_data(config.topics.dev)
     t0 = time.time()
     train_ds = load_topic_split(
@@ -407,47 +439,75 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         len(camp_val),
         data_seconds,
     )
+    return _Data(
+        train_path,
+        train_ds,
+        dev_ds,
+        label_paths,
+        labelled,
+        camp_train,
+        camp_val,
+        data_seconds,
+        list(dev_ds["model_text"]),
+        list(dev_ds["topic"]),
+    )
 
+
+def _build_examples(
+    data: _Data, taxonomy: Taxonomy, tokenizer: Any, cfg: PhobertConfig
+) -> list[WindowExample]:
+    """Training windows: every topic row's, then the campaign-labelled articles' (once, with
+    both labels where the article is also a VNTC row), oversampled."""
+    from tinbai.model.phobert.inputs import make_windows
+
+    topics, campaigns = taxonomy.topic_ids, taxonomy.campaign_ids
+    train_spec = cfg.window_spec(cfg.train_windows)
+    train_ds = data.train_ds
     unknown = sorted(set(train_ds["topic"]) - set(topics))
     if unknown:
         raise ValueError(f"training data has topics not in the taxonomy: {unknown}")
-    vntc_topics = _known_topics(train_path, {a.id for a in labelled})
-    held_out = {a.id for a in labelled}
-    examples: list[Example] = []
+    vntc_topics = _known_topics(data.train_path, {a.id for a in data.labelled})
+    held_out = {a.id for a in data.labelled}
+    examples: list[WindowExample] = []
     no_campaigns = np.zeros(len(campaigns), dtype=np.float32)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
-    from tinbai.model.phobert.inputs import make_windows
-
     for row_id, topic, ids in zip(train_ds["id"], train_ds["topic"], train_ds["ids"], strict=True):
         if row_id in held_out:  # campaign-labelled articles enter once, with both labels
             continue
         for w in make_windows(ids, train_spec, cls_id, sep_id):
-            examples.append(Example(w, topics.index(topic), no_campaigns, False))
-    camp_texts = [model_text(a.doc, train_spec.char_budget()) for a in camp_train]
+            examples.append(WindowExample(w, topics.index(topic), no_campaigns, False))
+    camp_texts = [model_text(a.doc, train_spec.char_budget()) for a in data.camp_train]
     camp_ids = tokenizer(camp_texts, add_special_tokens=False)["input_ids"] if camp_texts else []
-    for art, ids in zip(camp_train, camp_ids, strict=True):
+    for art, ids in zip(data.camp_train, camp_ids, strict=True):
         y = np.array([float(c in art.campaigns) for c in campaigns], dtype=np.float32)
         topic = vntc_topics.get(art.id)
         for w in make_windows(ids, train_spec, cls_id, sep_id):
             examples += [
-                Example(w, topics.index(topic) if topic else -1, y, True)
+                WindowExample(w, topics.index(topic) if topic else -1, y, True)
             ] * cfg.campaign_oversample
+    return examples
 
-    counts = np.bincount([e.topic for e in examples if e.topic >= 0], minlength=len(topics))
+
+def _loss_weights(
+    examples: list[WindowExample], n_topics: int, n_campaigns: int, cfg: PhobertConfig
+) -> tuple[Any, Any]:
+    """Topic class weights and per-campaign positive weights (clipped) for the loss."""
+    import torch
+
+    counts = np.bincount([e.topic for e in examples if e.topic >= 0], minlength=n_topics)
     topic_w = torch.tensor(class_weights(counts, cfg.class_weighting), dtype=torch.float32)
-    camp_y = np.array([e.campaigns for e in examples if e.campaign_mask]).reshape(
-        -1, len(campaigns)
-    )
+    camp_y = np.array([e.campaigns for e in examples if e.campaign_mask]).reshape(-1, n_campaigns)
     pos = camp_y.sum(0)
     pos_w = np.where(pos > 0, (len(camp_y) - pos) / np.maximum(pos, 1), 1.0)
     pos_weight = torch.tensor(np.clip(pos_w, 1.0, cfg.max_campaign_pos_weight), dtype=torch.float32)
+    return topic_w, pos_weight
 
-    # --- optimiser
-    n_params = sum(p.numel() for p in model.parameters())
-    steps_per_epoch = (len(examples) + cfg.batch_size - 1) // cfg.batch_size
-    if cfg.steps_per_epoch:
-        steps_per_epoch = min(steps_per_epoch, cfg.steps_per_epoch)
-    total_steps = steps_per_epoch * cfg.epochs
+
+def _optimizer(model: Any, cfg: PhobertConfig, total_steps: int) -> tuple[Any, Any]:
+    """AdamW (no decay on biases and norms) with linear warm-up and decay."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
     no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
     groups = [
         {
@@ -463,6 +523,67 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(cfg.warmup_ratio * total_steps), total_steps
     )
+    return optimizer, scheduler
+
+
+def _evaluate_topics(
+    model: Any,
+    tokenizer: Any,
+    data: _Data,
+    idx: list[int],
+    spec: WindowSpec,
+    taxonomy: Taxonomy,
+    cfg: PhobertConfig,
+) -> dict:
+    """Topic metrics of dev rows ``idx`` read through the tagger the bundle will serve."""
+    from tinbai.model.phobert.runtime import TorchRunner
+
+    topics = taxonomy.topic_ids
+    tagger = PhobertTagger(
+        TorchRunner(model),
+        tokenizer,
+        spec,
+        topics,
+        taxonomy.campaign_ids,
+        detector=None,
+        aggregate=cfg.aggregate,
+        batch_size=cfg.eval_batch_size,
+    )
+    texts, gold = data.dev_texts, data.dev_gold
+    logits, _ = tagger.logits([texts[i] for i in idx])
+    model.train()
+    return topic_metrics([gold[i] for i in idx], [topics[j] for j in logits.argmax(1)], topics)
+
+
+@dataclass
+class _Fit:
+    history: list[dict]
+    parameters: int
+    seconds: float
+
+
+def _fit(
+    model: Any,
+    tokenizer: Any,
+    examples: list[WindowExample],
+    data: _Data,
+    taxonomy: Taxonomy,
+    cfg: PhobertConfig,
+    seed: int,
+    tmp: Path,
+) -> tuple[Any, _Fit]:
+    """Train with early stopping on a dev sample; the best checkpoint becomes the bundle's
+    ``encoder/`` and is returned, reloaded. (About 80 lines: the epoch loop keeps its
+    history, best score and patience together, one step per epoch in :func:`_train_epoch`.)"""
+    from tinbai.model.phobert.modeling import TwoHeadModel
+
+    n_campaigns = len(taxonomy.campaign_ids)
+    weights = _loss_weights(examples, len(taxonomy.topic_ids), n_campaigns, cfg)
+    n_params = sum(p.numel() for p in model.parameters())
+    steps_per_epoch = (len(examples) + cfg.batch_size - 1) // cfg.batch_size
+    if cfg.steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, cfg.steps_per_epoch)
+    optimizer, scheduler = _optimizer(model, cfg, steps_per_epoch * cfg.epochs)
     log.info(
         "model: %.1fM parameters; %d training windows, %d steps/epoch, up to %d epochs",
         n_params / 1e6,
@@ -470,65 +591,28 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         steps_per_epoch,
         cfg.epochs,
     )
-
-    dev_texts, dev_gold = list(dev_ds["model_text"]), list(dev_ds["topic"])
-    eval_n = min(cfg.dev_eval_articles or len(dev_texts), len(dev_texts))
-    eval_idx = sorted(random.Random(config.seed).sample(range(len(dev_texts)), eval_n))
-
-    def evaluate(idx: list[int], spec: WindowSpec) -> dict:
-        tagger = PhobertTagger(
-            TorchRunner(model),
-            tokenizer,
-            spec,
-            topics,
-            campaigns,
-            detector=None,
-            aggregate=cfg.aggregate,
-            batch_size=cfg.eval_batch_size,
-        )
-        logits, _ = tagger.logits([dev_texts[i] for i in idx])
-        model.train()
-        return topic_metrics(
-            [dev_gold[i] for i in idx], [topics[j] for j in logits.argmax(1)], topics
-        )
-
+    n_dev = len(data.dev_texts)
+    eval_n = min(cfg.dev_eval_articles or n_dev, n_dev)
+    eval_idx = sorted(random.Random(seed).sample(range(n_dev), eval_n))
+    eval_spec = cfg.window_spec()
     work = tmp / "checkpoint-best"
     history: list[dict] = []
     best, bad_epochs = -1.0, 0
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(seed)
     t_train = time.time()
+
+    def batches(order: np.ndarray) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(order), cfg.batch_size):
+            chosen = [examples[i] for i in order[start : start + cfg.batch_size]]
+            yield _collate(chosen, tokenizer.pad_token_id, n_campaigns)
+
     model.train()
     for epoch in range(1, cfg.epochs + 1):
         order = rng.permutation(len(examples))[: steps_per_epoch * cfg.batch_size]
-        running, seen = 0.0, 0
-        with _bar(steps_per_epoch, f"epoch {epoch}/{cfg.epochs}") as bar:
-            for start in range(0, len(order), cfg.batch_size):
-                batch = _collate(
-                    [examples[i] for i in order[start : start + cfg.batch_size]],
-                    tokenizer.pad_token_id,
-                    len(campaigns),
-                )
-                topic_logits, camp_logits = model(batch["input_ids"], batch["attention_mask"])
-                loss = masked_multitask_loss(
-                    topic_logits,
-                    camp_logits,
-                    batch["topic"],
-                    batch["campaigns"],
-                    batch["campaign_mask"],
-                    topic_weight=topic_w,
-                    campaign_pos_weight=pos_weight,
-                    campaign_loss_weight=cfg.campaign_loss_weight,
-                )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                running += float(loss.detach())
-                seen += 1
-                bar.update(1)
-                bar.set_postfix(loss=f"{running / seen:.4f}")
-        dev = evaluate(eval_idx, eval_spec)
+        running, seen = _train_epoch(
+            model, batches(order), optimizer, scheduler, weights, cfg, (epoch, steps_per_epoch)
+        )
+        dev = _evaluate_topics(model, tokenizer, data, eval_idx, eval_spec, taxonomy, cfg)
         history.append(
             {
                 "epoch": epoch,
@@ -555,17 +639,70 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
                 log.info("early stopping: no dev improvement for %d epochs", bad_epochs)
                 break
     train_seconds = round(time.time() - t_train, 1)
-
-    from tinbai.model.phobert.modeling import TwoHeadModel
-
     model = TwoHeadModel.load(work)
     shutil.move(str(work), str(tmp / ENCODER_DIR))
+    return model, _Fit(history, n_params, train_seconds)
+
+
+def _train_epoch(
+    model: Any,
+    batches: Iterator[dict[str, Any]],
+    optimizer: Any,
+    scheduler: Any,
+    weights: tuple[Any, Any],
+    cfg: PhobertConfig,
+    progress: tuple[int, int],
+) -> tuple[float, int]:
+    """One pass over ``batches``; the summed loss and the number of steps."""
+    import torch
+    from tinbai.model.phobert.modeling import masked_multitask_loss
+
+    topic_w, pos_weight = weights
+    epoch, steps = progress
+    running, seen = 0.0, 0
+    with _bar(steps, f"epoch {epoch}/{cfg.epochs}") as bar:
+        for batch in batches:
+            topic_logits, camp_logits = model(batch["input_ids"], batch["attention_mask"])
+            loss = masked_multitask_loss(
+                topic_logits,
+                camp_logits,
+                batch["topic"],
+                batch["campaigns"],
+                batch["campaign_mask"],
+                topic_weight=topic_w,
+                campaign_pos_weight=pos_weight,
+                campaign_loss_weight=cfg.campaign_loss_weight,
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            running += float(loss.detach())
+            seen += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{running / seen:.4f}")
+    return running, seen
+
+
+def _topic_report(
+    model: Any,
+    tokenizer: Any,
+    data: _Data,
+    taxonomy: Taxonomy,
+    cfg: PhobertConfig,
+    history: list[dict],
+) -> dict[str, Any]:
+    """The best checkpoint on the whole dev split (and head-only, when asked)."""
+    eval_spec = cfg.window_spec()
     metrics: dict[str, Any] = {
         "history": history,
         "best_epoch": max(history, key=lambda h: h["dev_accuracy"])["epoch"],
     }
-    all_dev = list(range(len(dev_texts)))
-    metrics["topics_dev"] = evaluate(all_dev, eval_spec)
+    all_dev = list(range(len(data.dev_texts)))
+    metrics["topics_dev"] = _evaluate_topics(
+        model, tokenizer, data, all_dev, eval_spec, taxonomy, cfg
+    )
     metrics["topics_dev"]["windows"] = eval_spec.max_windows
     log.info(
         "topics dev (%d articles, up to %s windows): accuracy %.4f macro-F1 %.4f",
@@ -575,20 +712,33 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         metrics["topics_dev"]["macro_f1"],
     )
     if cfg.compare_head_only and eval_spec.max_windows != 1:
-        head = evaluate(all_dev, cfg.window_spec(1))
+        head = _evaluate_topics(model, tokenizer, data, all_dev, cfg.window_spec(1), taxonomy, cfg)
         metrics["topics_dev_head_only"] = {k: head[k] for k in ("n", "accuracy", "macro_f1")}
         log.info(
             "topics dev head-only (1 window): accuracy %.4f macro-F1 %.4f",
             head["accuracy"],
             head["macro_f1"],
         )
+    return metrics
 
-    # --- campaigns: theme model (fallback / new campaigns) on the train split, thresholds for
-    # the transformer's probabilities on the held-out split of the training labels.
+
+def _calibrate(
+    model: Any,
+    tokenizer: Any,
+    data: _Data,
+    taxonomy: Taxonomy,
+    cfg: PhobertConfig,
+    config: TrainConfig,
+) -> tuple[CampaignDetector, dict[str, Any]]:
+    """Campaigns: the theme model (fallback / new campaigns) on the train split, thresholds
+    for the transformer's probabilities on the held-out split of the training labels."""
+    from tinbai.model.phobert.runtime import TorchRunner
+
+    topics, campaigns = taxonomy.topic_ids, taxonomy.campaign_ids
     tagger = PhobertTagger(
         TorchRunner(model),
         tokenizer,
-        eval_spec,
+        cfg.window_spec(),
         topics,
         campaigns,
         None,
@@ -600,16 +750,15 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
         return [dict(zip(topics, p.tolist(), strict=True)) for p in tagger.probabilities(docs)[0]]
 
     theme, _ = train_campaign_detector(
-        config.campaigns, camp_train, taxonomy, config.seed, topic_probs
+        config.campaigns, data.camp_train, taxonomy, config.seed, topic_probs
     )
     tagger.detector = theme
-    thresholds, report = tune_phobert_thresholds(tagger, camp_val, taxonomy, config.campaigns)
+    thresholds, report = tune_phobert_thresholds(tagger, data.camp_val, taxonomy, config.campaigns)
     detector = CampaignDetector(
         taxonomy, theme.model, thresholds, default_threshold=report["global_threshold"]
     )
-    detector.save(tmp)
     tagger.detector = detector
-    metrics["campaigns_threshold_split"] = report
+    metrics: dict[str, Any] = {"campaigns_threshold_split": report}
     gold_path = resolve_data(config.campaigns.dev)
     if gold_path.exists():
         metrics["campaigns_dev"] = evaluate_campaigns(tagger, gold_path, campaigns)
@@ -617,39 +766,28 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
             "campaigns dev_gold (evaluation only): micro-F1 %.4f",
             metrics["campaigns_dev"]["micro_f1"],
         )
+    return detector, metrics
 
-    write_tagger_config(tmp, eval_spec, cfg.aggregate, cfg.eval_batch_size, cfg.base_model)
-    copy_summarizer(DEFAULT_BUNDLE_DIR, tmp)
-    manifest = BundleManifest(
-        kind="phobert",
-        name=config.name,
-        version=config.version,
-        taxonomy_fingerprint=taxonomy.fingerprint(),
-        labels={"topics": topics, "campaigns": campaigns},
-        thresholds=thresholds,
-        metrics=metrics,
-        training={
-            "config": config.model_dump(),
-            "data_fingerprint": fingerprint_files([train_path, *label_paths]),
-            "seed": config.seed,
-            "parameters": n_params,
-            "training_windows": len(examples),
-            "data_seconds": data_seconds,
-            "train_seconds": train_seconds,
-            "seconds": round(time.time() - t_start, 1),
-        },
-        components={
-            "tagger": COMPONENT,
-            "encoder": cfg.base_model or "roberta-random-init",
-            "campaigns": detector.version,
-        },
-        base_model=cfg.base_model,
-    )
-    write_manifest(tmp, manifest, taxonomy)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    log.info("wrote %s in %.0fs", out, time.time() - t_start)
-    return out
+
+def _write_bundle(
+    out: Path,
+    tmp: Path,
+    manifest: BundleManifest,
+    taxonomy: Taxonomy,
+    detector: CampaignDetector,
+) -> None:
+    """The staging folder (tokenizer, encoder, tagger config) as the tagger part, the
+    detector, and the default bundle's summariser, through save_bundle."""
+    tagger_config = json.loads((tmp / CONFIG_FILE).read_text(encoding="utf-8"))
+    parts: dict = {
+        "tagger": (".", SavedFiles(COMPONENT, tmp, tagger_config, move=True)),
+        "campaigns": (".", detector),
+    }
+    summarizer = reused_summarizer(DEFAULT_BUNDLE_DIR)
+    if summarizer is not None:
+        parts["summarizer"] = summarizer
+    save_bundle(out, manifest, taxonomy, parts)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _known_topics(path: Path, ids: set[str]) -> dict[str, str]:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tinbai.model.bundle import BundleError, BundleManifest, read_file, read_json
 from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.manifest import BundleError, BundleManifest, read_file, read_json
 from tinbai.model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
 from tinbai.model.phobert.runtime import BACKENDS, Runner, pick_runner
 from tinbai.model.tagging import TagResult, rank_topics

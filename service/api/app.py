@@ -53,8 +53,29 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
     bundle = bundle or load_bundle(settings.bundle)
     load_seconds = time.perf_counter() - t0
     metrics.model_load.set(load_seconds)
-    kind = bundle.manifest.kind
+    inference = _inference(bundle, settings, metrics)
+    store = FeedbackStore(settings.database_url)
+    app = FastAPI(
+        title="tinbai",
+        version="0.1.0",
+        lifespan=_lifespan(inference, store, load_seconds),
+        description=DESCRIPTION,
+        default_response_class=SafeJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.inference = inference
+    app.state.metrics = metrics
+    app.state.feedback = store
+    app.state.ready = False
+    install_error_handlers(app)
+    _add_routes(app)
+    _add_middleware(app, settings, metrics)
+    return app
 
+
+def _inference(bundle: Bundle, settings: Settings, metrics: Metrics) -> Inference:
+    """The bundle behind its thread pool, and the micro-batcher where the kind wants one."""
+    kind = bundle.manifest.kind
     batcher: MicroBatcher[Document, TagResult] | None = None
     if settings.micro_batching_for(kind):
         batcher = MicroBatcher(
@@ -64,13 +85,17 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             on_batch=metrics.batch_size.labels("micro").observe,
             workers=settings.micro_batch_workers,
         )
-    inference = Inference(
-        bundle, segment=settings.presegment, batcher=batcher, threads=settings.inference_threads
-    )
     metrics.model_info.labels(
         bundle.name, bundle.version, kind, str(batcher is not None).lower()
     ).set(1)
-    store = FeedbackStore(settings.database_url)
+    return Inference(
+        bundle, segment=settings.presegment, batcher=batcher, threads=settings.inference_threads
+    )
+
+
+def _lifespan(inference: Inference, store: FeedbackStore, load_seconds: float):
+    """Start the batcher and warm up before ``/readyz`` says ready; stop everything after."""
+    bundle, batcher = inference.bundle, inference.batcher
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -83,7 +108,7 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             "serving %s %s (%s; loaded in %.2fs; micro-batching %s)",
             bundle.name,
             bundle.version,
-            kind,
+            bundle.manifest.kind,
             load_seconds,
             "on" if batcher else "off",
         )
@@ -96,20 +121,10 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             inference.close()
             store.close()
 
-    app = FastAPI(
-        title="tinbai",
-        version="0.1.0",
-        lifespan=lifespan,
-        description=DESCRIPTION,
-        default_response_class=SafeJSONResponse,
-    )
-    app.state.settings = settings
-    app.state.inference = inference
-    app.state.metrics = metrics
-    app.state.feedback = store
-    app.state.ready = False
-    install_error_handlers(app)
+    return lifespan
 
+
+def _add_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(documented_api_key)])
     for module in (tag, summarize, models, feedback):
@@ -121,8 +136,11 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
         return FileResponse(STATIC_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost last: metrics see every answer, including the guard's 401/413/415 and the
-    # limits' 503/504; the guard refuses bad requests before they take a place in flight.
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    """Outermost last: metrics see every answer, including the guard's 401/413/415 and the
+    limits' 503/504; the guard refuses bad requests before they take a place in flight."""
     app.add_middleware(
         LimitsMiddleware,
         max_in_flight=settings.max_in_flight,
@@ -134,7 +152,6 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
     )
     endpoints = {*app.openapi()["paths"], "/", "/metrics", "/docs", "/redoc", "/openapi.json"}
     app.add_middleware(MetricsMiddleware, metrics=metrics, endpoints=frozenset(endpoints))
-    return app
 
 
 def app_from_env() -> FastAPI:

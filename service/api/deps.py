@@ -1,4 +1,4 @@
-"""Dependency aliases for route handlers (``BundleDep``, ``InferenceDep``…).
+"""Dependency aliases for route handlers (``InferenceDep``, ``SettingsDep``…).
 
 They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread,
 and a thread hop per dependency per request cost more CPU than these lookups.
@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
-from tinbai.model.bundle import Bundle
 from tinbai.service.api.inference import Inference
 from tinbai.service.api.metrics import Metrics
 from tinbai.service.feedback import FeedbackStore
@@ -23,10 +22,6 @@ api_key_header = APIKeyHeader(
     auto_error=False,
     description="required when the service is configured with API keys",
 )
-
-
-async def get_bundle(request: Request) -> Bundle:
-    return request.app.state.inference.bundle
 
 
 async def get_inference(request: Request) -> Inference:
@@ -49,7 +44,6 @@ async def documented_api_key(key: Annotated[str | None, Security(api_key_header)
     return None
 
 
-BundleDep = Annotated[Bundle, Depends(get_bundle)]
 InferenceDep = Annotated[Inference, Depends(get_inference)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -17,18 +17,16 @@ import asyncio
 import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from tinbai.model.article import Article, ArticleError
 from tinbai.model.bundle import Bundle
-from tinbai.model.predict import prepare_articles
+from tinbai.model.predict import Prepared, default_summarizer, prepare_records
 from tinbai.model.summarize import Budget, Summarizer, Summary
 from tinbai.model.tagging import TagResult
 from tinbai.model.text import Document
 from tinbai.service.api.batching import MicroBatcher
-
-BASELINE_SCORER = "lead.v1"
 
 R = TypeVar("R")
 
@@ -60,9 +58,7 @@ class Inference:
         self.batcher = batcher
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inference")
         # Bundles without a summariser of their own use the lead baseline (as summarize_records).
-        self.summarizer: Summarizer = bundle.summarizer or Summarizer.from_config(
-            {"scorer": BASELINE_SCORER}
-        )
+        self.summarizer: Summarizer = default_summarizer(bundle)
 
     async def run(self, fn: Callable[..., R], *args: Any) -> R:
         """``fn(*args)`` in the pool; cancelling the caller drops it if it has not started."""
@@ -90,13 +86,10 @@ class Inference:
         self, record: dict[str, Any], max_chars: int | None
     ) -> tuple[Article, Document]:
         """Parse and prepare one record (the one vocabulary of input errors: ArticleError)."""
-        articles, docs, errors = prepare_articles([record], max_chars=max_chars)
-        if errors[0] is not None:
-            raise ArticleError(None, errors[0])  # the message already names the field
-        doc = docs[0]
-        if self.segment:
-            doc = doc.with_segmentation()  # type: ignore[union-attr]
-        return articles[0], doc  # type: ignore[return-value]
+        (one,) = prepare_records([record], max_chars=max_chars)
+        if one.error is not None or one.article is None or one.doc is None:
+            raise ArticleError(None, one.error or "")  # the message already names the field
+        return one.article, one.doc.with_segmentation() if self.segment else one.doc
 
     async def prepare(
         self, record: dict[str, Any], max_chars: int | None = None
@@ -105,15 +98,18 @@ class Inference:
 
     def _prepare_many(
         self, records: Sequence[dict[str, Any]], max_chars: int | None
-    ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
-        articles, docs, errors = prepare_articles(records, max_chars=max_chars)
+    ) -> list[Prepared]:
+        prepared = prepare_records(records, max_chars=max_chars)
         if self.segment:
-            docs = [d.with_segmentation() if d is not None else None for d in docs]
-        return articles, docs, errors
+            prepared = [
+                replace(p, doc=p.doc.with_segmentation()) if p.doc is not None else p
+                for p in prepared
+            ]
+        return prepared
 
     async def prepare_many(
         self, records: Sequence[dict[str, Any]], max_chars: int | None = None
-    ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
+    ) -> list[Prepared]:
         return await self.run(self._prepare_many, records, max_chars)
 
     # -- models --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tinbai.model.registry import archive_engines
 from tinbai.service.batch.plan import Plan, Shard, job_options, open_plan, tag_set
 from tinbai.service.batch.reader import Columns
 from tinbai.service.batch.writer import (
@@ -23,7 +24,23 @@ from tinbai.service.batch.writer import (
 )
 
 log = logging.getLogger(__name__)
-ENGINES = ("local", "ray")
+
+
+@archive_engines.register("local")
+def _local_engine(todo: list[Shard], config: JobConfig, **kwargs: Any) -> Any:
+    from tinbai.service.batch.local import run_local
+
+    return run_local(todo, **kwargs)
+
+
+@archive_engines.register("ray")
+def _ray_engine(todo: list[Shard], config: JobConfig, **kwargs: Any) -> Any:
+    from tinbai.service.batch.ray_engine import run_ray  # ray is imported for this engine only
+
+    return run_ray(todo, address=config.ray_address, init_options=config.ray_init, **kwargs)
+
+
+ENGINES = tuple(archive_engines)
 
 
 @dataclass
@@ -126,14 +143,7 @@ def _run(
         "summaries": bool(plan.options["summaries"]),
         "workers": config.workers,
     }
-    if config.engine == "ray":
-        from tinbai.service.batch.ray_engine import run_ray
-
-        results = run_ray(todo, address=config.ray_address, init_options=config.ray_init, **kwargs)
-    else:
-        from tinbai.service.batch.local import run_local
-
-        results = run_local(todo, **kwargs)
+    results = archive_engines[config.engine](todo, config, **kwargs)
     for result in results:
         write_shard(
             out, result.index, plan.format, result.rows, result.errors, plan.options["summaries"]

@@ -1,7 +1,7 @@
 """Label one shard: the work every engine's workers do, so every engine writes the same rows.
 
 Rows are read, validated and prepared by the same functions ``tinbai tag`` uses
-(:func:`tinbai.model.predict.prepare_articles`: one error vocabulary, one text pipeline); each
+(:func:`tinbai.model.predict.prepare_records`: one error vocabulary, one text pipeline); each
 Document is prepared once and feeds both the tagger and, with ``summaries``, the summariser.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 
 from tinbai.model.article import ArticleError, record_id
 from tinbai.model.bundle import Bundle, load_bundle
-from tinbai.model.predict import prepare_articles
+from tinbai.model.predict import Prepared, default_summarizer, map_good, prepare_records
 from tinbai.service.batch.plan import Shard
-from tinbai.service.batch.reader import Columns, UnreadableFile, read_rows, record_date
+from tinbai.service.batch.reader import Columns, UnreadableFile, read_shard, record_date
 from tinbai.service.batch.writer import ArchiveError
 
 log = logging.getLogger(__name__)
@@ -43,16 +43,14 @@ class ShardLabeler:
         self.bundle: Bundle = load_bundle(Path(bundle_dir))
         self.columns = Columns.from_dict(columns)
         self.summarizer = None
-        if summaries:
-            from tinbai.model.summarize import Summarizer
-
-            # bundles without a summariser of their own use the lead baseline, as the CLI does
-            lead = {"scorer": "lead.v1"}
-            self.summarizer = self.bundle.summarizer or Summarizer.from_config(lead)
+        if summaries:  # the bundle's own summariser or the lead baseline, as the CLI does
+            self.summarizer = default_summarizer(self.bundle)
 
     def label(self, shard: Shard) -> ShardResult:
         try:
-            records = read_rows(Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset)
+            records = read_shard(
+                Path(shard.path), shard.kind, shard.start, shard.stop, shard.offset
+            )
         except UnreadableFile as exc:  # damaged since planning: its rows are errors, job goes on
             log.warning("%s; its rows %d-%d go to _errors.jsonl", exc, shard.start + 1, shard.stop)
             return self.unreadable(shard, exc.problem)
@@ -75,44 +73,50 @@ class ShardLabeler:
 
     def label_records(self, index: int, path: str, start: int, records: list[Any]) -> ShardResult:
         cols = self.columns
-        articles, docs, messages = prepare_articles(
-            records,
-            id_field=cols.id,
-            text_field=cols.text,
-            title_field=cols.title,
-            allow_title_only=True,  # a headline-only row is still tagged; its summary is empty
-        )
-        for i, art in enumerate(articles):  # an archive row must say which article it is
-            if art is not None and (art.id is None or not art.id.strip()):
-                articles[i], docs[i] = None, None
-                problem = "is missing" if art.id is None else "is empty or only whitespace"
-                messages[i] = str(ArticleError(cols.id, problem))
-        ok = [i for i, d in enumerate(docs) if d is not None]
-        tags = self.bundle.tag([docs[i] for i in ok]) if ok else []  # type: ignore[misc]
+        prepared = [
+            _require_id(p, cols.id)
+            for p in prepare_records(
+                records,
+                id_field=cols.id,
+                text_field=cols.text,
+                title_field=cols.title,
+                allow_title_only=True,  # a headline-only row is still tagged; its summary is empty
+            )
+        ]
         rows: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
-        by_index = dict(zip(ok, tags, strict=True))
-        for i, rec in enumerate(records):
-            if messages[i] is not None:
+        for i, (p, tags) in enumerate(
+            zip(prepared, map_good(prepared, self.bundle.tag), strict=True)
+        ):
+            if p.error is not None or p.article is None or p.doc is None or tags is None:
                 errors.append(
                     {
-                        "id": record_id(rec, cols.id),
-                        "error": messages[i],
+                        "id": record_id(p.record, cols.id),
+                        "error": p.error,
                         "file": path,
                         "row": start + i + 1,
                     }
                 )
                 continue
-            tagged = by_index[i].to_dict()
+            tagged = tags.to_dict()
             row: dict[str, Any] = {
-                "id": articles[i].id,  # type: ignore[union-attr]
-                "date": record_date(rec, cols),
+                "id": p.article.id,
+                "date": record_date(p.record, cols),
                 "topic": tagged["topic"]["label"],
                 "topic_score": tagged["topic"]["score"],
                 "campaigns": [{"id": c["id"], "score": c["score"]} for c in tagged["campaigns"]],
                 "mentions": [{"id": c["id"], "score": c["score"]} for c in tagged["mentions"]],
             }
             if self.summarizer is not None:
-                row["summary"] = self.summarizer.summarize(docs[i]).text  # type: ignore[arg-type]
+                row["summary"] = self.summarizer.summarize(p.doc).text
             rows.append(row)
         return ShardResult(index, rows, errors)
+
+
+def _require_id(prepared: Prepared, id_field: str) -> Prepared:
+    """An archive row must say which article it is: a missing or blank id is its error."""
+    art = prepared.article
+    if art is None or (art.id is not None and art.id.strip()):
+        return prepared
+    problem = "is missing" if art.id is None else "is empty or only whitespace"
+    return prepared.failed(str(ArticleError(id_field, problem)))

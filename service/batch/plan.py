@@ -31,7 +31,7 @@ from tinbai.service.batch.writer import (
     is_temporary,
 )
 
-MANIFEST = "_manifest.json"
+PLAN_FILE = "_manifest.json"
 FORMAT_VERSION = 1
 
 
@@ -169,11 +169,11 @@ def save_plan(out: Path, plan: Plan) -> None:
         "labels": plan.labels,
         "shards": [asdict(s) for s in plan.shards],
     }
-    atomic_write_text(out / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(out / PLAN_FILE, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
 
 
 def load_plan(out: Path) -> Plan | None:
-    f = out / MANIFEST
+    f = out / PLAN_FILE
     if not f.is_file():
         return None
     doc = json.loads(f.read_text(encoding="utf-8"))
@@ -199,7 +199,7 @@ def open_plan(
         leftovers = [p for p in out.iterdir() if p.name != LOCK_FILE and not is_temporary(p)]
         if leftovers:
             raise PlanError(
-                f"{out} is not empty and has no {MANIFEST}: not a label-archive "
+                f"{out} is not empty and has no {PLAN_FILE}: not a label-archive "
                 "output folder; choose a new or empty folder"
             )
         out.mkdir(parents=True, exist_ok=True)

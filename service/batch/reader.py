@@ -22,18 +22,8 @@ from typing import IO, Any
 
 from tinbai.model.files import FILE_ERRORS, FileError, describe, open_input
 from tinbai.model.predict import RecordError, decode_json_line
+from tinbai.model.registry import archive_formats
 
-# file kind by name ending; the longest ending wins (".jsonl.gz" before ".gz").
-SUFFIXES: dict[str, str] = {
-    ".jsonl.gz": "jsonl.gz",
-    ".ndjson.gz": "jsonl.gz",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv.gz": "csv.gz",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 _CSV_FIELD_LIMIT = 2**31 - 1  # articles can be longer than csv's 128 KiB default
 
 
@@ -86,12 +76,31 @@ class Columns:
         return [self.id, self.text, self.title, *self.date]
 
 
+def suffixes() -> dict[str, str]:
+    """File kind by name ending, from every registered archive format."""
+    return {
+        suffix: kind
+        for name in archive_formats
+        for suffix, kind in archive_formats[name].suffixes.items()
+    }
+
+
 def file_kind(path: Path) -> str | None:
-    name = path.name.lower()
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+    """The kind of a file by its name; the longest ending wins (".jsonl.gz" before ".gz")."""
+    name, table = path.name.lower(), suffixes()
+    for suffix in sorted(table, key=len, reverse=True):
         if name.endswith(suffix):
-            return SUFFIXES[suffix]
+            return table[suffix]
     return None
+
+
+def _format(kind: str) -> Any:
+    """The registered archive format that reads files of ``kind`` (a plan records kinds)."""
+    for name in archive_formats:
+        fmt = archive_formats[name]
+        if kind in fmt.suffixes.values():
+            return fmt
+    raise ValueError(f"no archive format reads {kind!r} files")
 
 
 def resolve_inputs(spec: str) -> list[Path]:
@@ -100,7 +109,7 @@ def resolve_inputs(spec: str) -> list[Path]:
     p = Path(spec)
     if p.is_file():
         if file_kind(p) is None:
-            raise InputError(f"{spec}: unknown input format (expected {', '.join(SUFFIXES)})")
+            raise InputError(f"{spec}: unknown input format (expected {', '.join(suffixes())})")
         return [p.resolve()]
     if p.is_dir():
         found = [
@@ -142,26 +151,89 @@ def scan_file(
 
 
 def _scan(path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None) -> FileScan:
-    if kind == "parquet":
+    return _format(kind).scan(path, kind, shard_size, columns, limit)
+
+
+@archive_formats.register("jsonl.v1")
+class JsonlFormat:
+    """JSON lines (optionally gzipped); plain files are seekable, so the scan notes where each
+    shard starts."""
+
+    suffixes = {
+        ".jsonl.gz": "jsonl.gz",
+        ".ndjson.gz": "jsonl.gz",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+    }
+
+    @staticmethod
+    def scan(
+        path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None
+    ) -> FileScan:
+        rows, pos, offsets = 0, 0, []
+        with open_input(path) as fh:
+            for raw in islice(fh, limit):
+                if rows % shard_size == 0:
+                    offsets.append(pos)
+                rows += 1
+                pos += len(raw)
+        return FileScan(rows, offsets if kind == "jsonl" else None)
+
+    @staticmethod
+    def read(path: Path, kind: str, start: int, stop: int, offset: int | None) -> list[Any]:
+        with open_input(path) as fh:
+            if offset is not None:
+                fh.seek(offset)
+                lines: Iterator[bytes] = islice(fh, stop - start)
+            else:  # compressed: decompress from the start, skipping lines unparsed
+                lines = islice(fh, start, stop)
+            return [decode_json_line(raw, start + i + 1) for i, raw in enumerate(lines)]
+
+
+@archive_formats.register("csv.v1")
+class CsvFormat:
+    """CSV (optionally gzipped) with a header row; not seekable, so shards re-read from the top."""
+
+    suffixes = {".csv.gz": "csv.gz", ".csv": "csv"}
+
+    @staticmethod
+    def scan(
+        path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None
+    ) -> FileScan:
+        with _open_csv(path, kind) as fh:
+            reader = csv.DictReader(fh)
+            _check_columns(path, reader.fieldnames or [], columns)
+            return FileScan(sum(1 for _ in islice(reader, limit)), None)
+
+    @staticmethod
+    def read(path: Path, kind: str, start: int, stop: int, offset: int | None) -> list[Any]:
+        with _open_csv(path, kind) as fh:
+            return [
+                _csv_row(row, start + i + 1)
+                for i, row in enumerate(islice(csv.DictReader(fh), start, stop))
+            ]
+
+
+@archive_formats.register("parquet.v1")
+class ParquetFormat:
+    """Parquet files: row counts from the metadata; a shard reads the row groups it overlaps."""
+
+    suffixes = {".parquet": "parquet", ".pq": "parquet"}
+
+    @staticmethod
+    def scan(
+        path: Path, kind: str, shard_size: int, columns: Columns, limit: int | None
+    ) -> FileScan:
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
         _check_columns(path, pf.schema_arrow.names, columns)
         n = pf.metadata.num_rows
         return FileScan(n if limit is None else min(n, limit), None)
-    if kind in ("csv", "csv.gz"):
-        with _open_csv(path, kind) as fh:
-            reader = csv.DictReader(fh)
-            _check_columns(path, reader.fieldnames or [], columns)
-            return FileScan(sum(1 for _ in islice(reader, limit)), None)
-    rows, pos, offsets = 0, 0, []
-    with open_input(path) as fh:
-        for raw in islice(fh, limit):
-            if rows % shard_size == 0:
-                offsets.append(pos)
-            rows += 1
-            pos += len(raw)
-    return FileScan(rows, offsets if kind == "jsonl" else None)
+
+    @staticmethod
+    def read(path: Path, kind: str, start: int, stop: int, offset: int | None) -> list[Any]:
+        return _parquet_rows(path, start, stop)
 
 
 def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
@@ -174,7 +246,9 @@ def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
         )
 
 
-def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None = None) -> list[Any]:
+def read_shard(
+    path: Path, kind: str, start: int, stop: int, offset: int | None = None
+) -> list[Any]:
     """Rows ``[start, stop)`` of one file: parsed objects, or a RecordError in a bad row's place.
     ``offset`` is the byte offset of row ``start`` when the file is seekable (plain JSONL).
     A file that cannot be read (damaged since it was planned) is an :class:`UnreadableFile`."""
@@ -185,21 +259,7 @@ def read_rows(path: Path, kind: str, start: int, stop: int, offset: int | None =
 
 
 def _read(path: Path, kind: str, start: int, stop: int, offset: int | None) -> list[Any]:
-    if kind == "parquet":
-        return _parquet_rows(path, start, stop)
-    if kind in ("csv", "csv.gz"):
-        with _open_csv(path, kind) as fh:
-            return [
-                _csv_row(row, start + i + 1)
-                for i, row in enumerate(islice(csv.DictReader(fh), start, stop))
-            ]
-    with open_input(path) as fh:
-        if offset is not None:
-            fh.seek(offset)
-            lines: Iterator[bytes] = islice(fh, stop - start)
-        else:  # compressed: decompress from the start, skipping lines unparsed
-            lines = islice(fh, start, stop)
-        return [decode_json_line(raw, start + i + 1) for i, raw in enumerate(lines)]
+    return _format(kind).read(path, kind, start, stop, offset)
 
 
 def _csv_row(row: dict[str | None, Any], number: int) -> Any:

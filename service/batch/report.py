@@ -9,7 +9,6 @@ apart (the ``(no date)`` line) rather than guessed into a period.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from tinbai.model.files import read_jsonl_rows
 from tinbai.service.batch.plan import load_plan
 from tinbai.service.batch.writer import SUCCESS_FILE, part_path
 
@@ -104,8 +104,7 @@ def _iter_labels(out: Path, fmt: str, n_parts: int) -> Any:
             columns = ["date", "topic", "campaigns"] + (["mentions"] if "mentions" in names else [])
             yield from pq.read_table(path, columns=columns).to_pylist()
         else:
-            with open(path, encoding="utf-8") as fh:
-                yield from (json.loads(line) for line in fh)
+            yield from read_jsonl_rows(path)
 
 
 def coverage(out: Path, by: str = "month") -> Coverage:
@@ -178,70 +177,12 @@ def plot(cov: Coverage, path: Path | IO[bytes]) -> None:
     )
 
     if len(order):
-        peak = max(grid.max(), 1.0) if grid.size else 1.0
-        image = top.imshow(
-            np.ma.masked_equal(grid, 0),
-            aspect="auto",
-            cmap="Blues",
-            vmin=0,
-            vmax=peak * 1.15,
-            extent=(-0.5, len(periods) - 0.5, len(order) - 0.5, -0.5),
-            interpolation="nearest",
-        )
-        if len(periods) <= 60:  # counts in the cells; beyond that a colour scale
-            for r, c in zip(*np.nonzero(grid), strict=True):
-                value = int(grid[r, c])
-                top.text(
-                    c,
-                    r,
-                    str(value),
-                    ha="center",
-                    va="center",
-                    fontsize=8 if len(periods) <= 24 else 6.5,
-                    color="white" if value > 0.6 * peak else "black",
-                )
-        else:
-            fig.colorbar(image, ax=top, fraction=0.02, pad=0.01, label="articles")
-        labels = [f"{_short(cov.campaigns[c])} ({totals[c]})" for c in order]
-        top.set_yticks(range(len(order)), labels, fontsize=9)
-        for tick, c in zip(top.get_yticklabels(), order, strict=True):
-            if not totals[c]:
-                tick.set_color("darkgray")
-        top.set_yticks(np.arange(-0.5, len(order)), minor=True)
-        top.set_xticks(np.arange(-0.5, len(periods)), minor=True)
-        top.grid(which="minor", color="white", linewidth=1.5)
-        top.tick_params(which="minor", length=0)
+        _campaign_grid(fig, top, grid, order, totals, cov, len(periods))
     top.set_title("Articles per campaign (an article can carry several)", loc="left", fontsize=12)
     top.tick_params(axis="x", labelbottom=False, length=0)
 
-    base = np.zeros(len(periods))
-    topic_totals = {t: sum(cov.topic_counts[p, t] for p in periods) for t in cov.topics}
+    _topic_bars(bottom, cov, periods, plt.get_cmap("tab10"))
     x = np.arange(len(periods))
-    for k, t in enumerate(t for t in cov.topics if topic_totals[t]):
-        values = np.array([cov.topic_counts[p, t] for p in periods], dtype=float)
-        bottom.bar(
-            x,
-            values,
-            bottom=base,
-            width=0.8,
-            color=plt.get_cmap("tab10")(k % 10),
-            label=f"{cov.topics[t]} ({topic_totals[t]})",
-        )
-        base += values
-    bottom.set_ylabel("articles")
-    bottom.set_title("Articles per topic", loc="left", fontsize=12)
-    bottom.grid(axis="y", alpha=0.3)
-    bottom.set_axisbelow(True)
-    handles, labels = bottom.get_legend_handles_labels()
-    if handles:  # legend top-down in the same order as the stack
-        bottom.legend(
-            handles[::-1],
-            labels[::-1],
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            fontsize=9,
-            frameon=False,
-        )
     crowded = len(periods) > 8
     bottom.set_xticks(
         x,
@@ -260,3 +201,80 @@ def plot(cov: Coverage, path: Path | IO[bytes]) -> None:
         bottom.set_xlabel("; ".join(notes), color="firebrick", fontsize=9, loc="left")
     fig.savefig(path, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
+
+
+def _campaign_grid(
+    fig: Any, top: Any, grid: Any, order: list[str], totals: dict, cov: Coverage, n_periods: int
+) -> None:
+    """The campaign × period grid: counts in the cells (a colour scale beyond 60 periods),
+    campaigns without an article greyed."""
+    import numpy as np
+
+    periods = range(n_periods)
+    peak = max(grid.max(), 1.0) if grid.size else 1.0
+    image = top.imshow(
+        np.ma.masked_equal(grid, 0),
+        aspect="auto",
+        cmap="Blues",
+        vmin=0,
+        vmax=peak * 1.15,
+        extent=(-0.5, len(periods) - 0.5, len(order) - 0.5, -0.5),
+        interpolation="nearest",
+    )
+    if len(periods) <= 60:  # counts in the cells; beyond that a colour scale
+        for r, c in zip(*np.nonzero(grid), strict=True):
+            value = int(grid[r, c])
+            top.text(
+                c,
+                r,
+                str(value),
+                ha="center",
+                va="center",
+                fontsize=8 if len(periods) <= 24 else 6.5,
+                color="white" if value > 0.6 * peak else "black",
+            )
+    else:
+        fig.colorbar(image, ax=top, fraction=0.02, pad=0.01, label="articles")
+    labels = [f"{_short(cov.campaigns[c])} ({totals[c]})" for c in order]
+    top.set_yticks(range(len(order)), labels, fontsize=9)
+    for tick, c in zip(top.get_yticklabels(), order, strict=True):
+        if not totals[c]:
+            tick.set_color("darkgray")
+    top.set_yticks(np.arange(-0.5, len(order)), minor=True)
+    top.set_xticks(np.arange(-0.5, len(periods)), minor=True)
+    top.grid(which="minor", color="white", linewidth=1.5)
+    top.tick_params(which="minor", length=0)
+
+
+def _topic_bars(bottom: Any, cov: Coverage, periods: list[str], cmap: Any) -> None:
+    """Topics as stacked bars, the legend top-down in the stack's order."""
+    import numpy as np
+
+    base = np.zeros(len(periods))
+    topic_totals = {t: sum(cov.topic_counts[p, t] for p in periods) for t in cov.topics}
+    x = np.arange(len(periods))
+    for k, t in enumerate(t for t in cov.topics if topic_totals[t]):
+        values = np.array([cov.topic_counts[p, t] for p in periods], dtype=float)
+        bottom.bar(
+            x,
+            values,
+            bottom=base,
+            width=0.8,
+            color=cmap(k % 10),
+            label=f"{cov.topics[t]} ({topic_totals[t]})",
+        )
+        base += values
+    bottom.set_ylabel("articles")
+    bottom.set_title("Articles per topic", loc="left", fontsize=12)
+    bottom.grid(axis="y", alpha=0.3)
+    bottom.set_axisbelow(True)
+    handles, labels = bottom.get_legend_handles_labels()
+    if handles:  # legend top-down in the same order as the stack
+        bottom.legend(
+            handles[::-1],
+            labels[::-1],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=9,
+            frameon=False,
+        )

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from tinbai.model.bundle import Bundle, BundleError, load_bundle
 from tinbai.model.files import (
@@ -21,6 +21,14 @@ from tinbai.model.files import (
 )
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 from tinbai.model.predict import decode_json_line
+from tinbai.model.reporting import progress_bar
+
+
+class EvaluateTarget(NamedTuple):
+    """One ``tinbai evaluate TARGET`` (registered in ``registry.evaluate_targets``)."""
+
+    add_arguments: Callable[[Any], None]
+    run: Callable[[Any], int]
 
 
 class UserError(Exception):
@@ -102,16 +110,7 @@ def get_bundle(path: str | None, **options: Any) -> Bundle:
 
 def progress(total: int | None = None, desc: str = "", unit: str = "article") -> Any:
     """A tqdm bar on stderr, hidden when stderr is not a terminal (logs, CI)."""
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit=unit,
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        dynamic_ncols=True,
-    )
+    return progress_bar(total, desc, unit)
 
 
 def print_json(obj: Any, stream: IO[str] | None = None) -> None:

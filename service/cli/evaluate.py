@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 
 from tinbai.model.bundle import Bundle
 from tinbai.model.predict import tag_records
+from tinbai.model.registry import evaluate_targets
 from tinbai.service.cli.common import (
     UserError,
     batched,
@@ -20,11 +20,6 @@ from tinbai.service.cli.common import (
     progress,
     read_jsonl,
 )
-
-# Extra evaluation targets registered by other modules: name → (add_arguments, run).
-EXTRA_TARGETS: dict[
-    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
-] = {}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,14 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--limit", type=int, help="evaluate the first N rows only")
         t.add_argument("--batch-size", type=int, default=64)
         t.set_defaults(run=run, gold_field=gold_field)
-    try:
-        from tinbai.service.cli import evaluate_summaries  # noqa: F401  (registers "summaries")
-    except ImportError:
-        pass
-    for name, (add_args, runner) in EXTRA_TARGETS.items():
+    for name in evaluate_targets:
+        try:
+            target = evaluate_targets[name]
+        except ImportError:  # a target whose dependencies are not installed
+            continue
         t = targets.add_parser(name)
-        add_args(t)
-        t.set_defaults(run=runner)
+        target.add_arguments(t)
+        t.set_defaults(run=target.run)
 
 
 def _predict(bundle: Bundle, args: argparse.Namespace) -> tuple[list, list[dict]]:

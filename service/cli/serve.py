@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
     from tinbai.model.bundle import BundleError
+    from tinbai.model.reporting import describe_errors
     from tinbai.service.api import create_app
     from tinbai.service.cli.common import UserError
     from tinbai.service.feedback.store import FeedbackStoreError
@@ -45,10 +46,7 @@ def run(args: argparse.Namespace) -> int:
         }
         settings = Settings.model_validate({**settings.model_dump(), **overrides})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise UserError(f"invalid settings: {problems}") from None
+        raise UserError(f"invalid settings: {describe_errors(exc)}") from None
     try:
         app = create_app(settings)
     except (BundleError, FeedbackStoreError) as exc:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from tinbai.model.article import ArticleError
-from tinbai.model.predict import error_row
+from tinbai.model.predict import by_position, error_row, good_docs
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from tinbai.service.api.errors import ApiError
@@ -68,15 +68,14 @@ async def tag_batch(
         )
     metrics.batch_size.labels("request").observe(n)
     records = [a.model_dump() for a in body.articles]
-    articles, docs, errors = await inference.prepare_many(records, settings.max_text_chars)
-    ok = [i for i, d in enumerate(docs) if d is not None]
-    tagged = dict(zip(ok, await inference.tag([docs[i] for i in ok]), strict=True))  # type: ignore[misc]
+    prepared = await inference.prepare_many(records, settings.max_text_chars)
+    docs = good_docs(prepared)
+    tagged = by_position(prepared, await inference.tag(docs))
     results: list[dict[str, Any]] = []
-    for i, rec in enumerate(records):
-        if errors[i] is not None:
-            results.append(error_row(rec, errors[i]))  # the id escaped if it must be
+    for p, tags in zip(prepared, tagged, strict=True):
+        if p.error is not None or p.article is None or tags is None:
+            results.append(error_row(p.record, p.error or ""))  # the id escaped if it must be
         else:
-            results.append({"id": articles[i].id, **tag_dict(tagged[i], inference.bundle.taxonomy)})  # type: ignore[union-attr]
-    return answer(
-        {"results": results, "ok": len(ok), "failed": n - len(ok), "model": inference.model_info}
-    )
+            results.append({"id": p.article.id, **tag_dict(tags, inference.bundle.taxonomy)})
+    ok = len(docs)
+    return answer({"results": results, "ok": ok, "failed": n - ok, "model": inference.model_info})
