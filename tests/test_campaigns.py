@@ -145,7 +145,6 @@ def test_a_campaign_added_to_the_taxonomy_is_scored_by_the_yaml_only_model(
     tiny_bundle, tmp_path
 ) -> None:
     import yaml
-
     from tinbai.model.bundle import load_bundle
 
     raw = yaml.safe_load((tiny_bundle / "taxonomy.yaml").read_text(encoding="utf-8"))
