@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from tinbai.model.bundle import Bundle, load_bundle
+from tinbai.model.paths import STATIC_DIR
 from tinbai.model.summarize import Budget
 from tinbai.model.tagging import TagResult
 from tinbai.model.text import Document
@@ -34,7 +34,6 @@ from tinbai.service.settings import Settings, get_settings
 
 log = logging.getLogger("tinbai.service.api")
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 DESCRIPTION = """Topic and campaign tagging and extractive summaries for Vietnamese news.
 
