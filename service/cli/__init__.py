@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from tinbai.extras import MissingExtra
     from tinbai.model.files import FileError, describe
     from tinbai.service.cli.common import UserError
 
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("tinbai").debug("I/O error", exc_info=True)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"tinbai {args.command}: error: {where}{describe(exc)}", file=sys.stderr)
+        return 2
+    except MissingExtra as exc:  # an optional part whose extra is not installed: say which
+        print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
