@@ -106,6 +106,23 @@ def test_tinbai_is_imported_from_the_wheel(wheel_venv: tuple[Path, dict[str, str
     assert str(REPO) not in out
 
 
+def test_python_api_from_the_wheel(wheel_venv: tuple[Path, dict[str, str]]) -> None:
+    venv, env = wheel_venv
+    text = f"open({str(SEED_ARTICLE)!r}, encoding='utf-8').read()"
+    code = f"import json, tinbai; print(json.dumps(tinbai.load().tag({text}).to_dict()))"
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=venv.parent,
+        check=True,
+    ).stdout
+    row = json.loads(out)
+    assert row["topic"]["label"] == "chinh-tri-xa-hoi"
+    assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
+
+
 def test_tag_and_summarize_from_the_wheel(wheel_venv: tuple[Path, dict[str, str]]) -> None:
     venv, env = wheel_venv
     seed = _seed_jsonl(venv.parent)
