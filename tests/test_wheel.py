@@ -66,9 +66,12 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     yield venv, _clean_env(venv)
 
 
-def _run(venv: Path, env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+def _run(
+    venv: Path, env: dict[str, str], *args: str, stdin: str | None = None, program: str = "tinbai"
+) -> str:
+    """Run ``program`` (a script of the fresh environment) there; its stdout."""
     proc = subprocess.run(
-        [str(venv / "bin" / "tinbai"), *args],
+        [str(venv / "bin" / program), *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -89,18 +92,9 @@ def _seed_jsonl(tmp: Path) -> Path:
 
 def test_tinbai_is_imported_from_the_wheel(wheel_venv: tuple[Path, dict[str, str]]) -> None:
     venv, env = wheel_venv
-    out = subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-c",
-            "import sys, tinbai; print(tinbai.__file__, sys.path)",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=venv.parent,
-        check=True,
-    ).stdout
+    out = _run(
+        venv, env, "-c", "import sys, tinbai; print(tinbai.__file__, sys.path)", program="python"
+    )
     where = Path(out.split()[0]).resolve()
     assert where.is_relative_to(venv.resolve())
     assert str(REPO) not in out
@@ -110,15 +104,7 @@ def test_python_api_from_the_wheel(wheel_venv: tuple[Path, dict[str, str]]) -> N
     venv, env = wheel_venv
     text = f"open({str(SEED_ARTICLE)!r}, encoding='utf-8').read()"
     code = f"import json, tinbai; print(json.dumps(tinbai.load().tag({text}).to_dict()))"
-    out = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=venv.parent,
-        check=True,
-    ).stdout
-    row = json.loads(out)
+    row = json.loads(_run(venv, env, "-c", code, program="python"))
     assert row["topic"]["label"] == "chinh-tri-xa-hoi"
     assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
 
