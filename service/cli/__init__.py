@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 
+import tinbai
+
 # Sub-command modules, in the order ``tinbai --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "tinbai.service.cli.tag",
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Topic and campaign tagging and summaries for Vietnamese news.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"tinbai {tinbai.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
