@@ -42,6 +42,12 @@ def error_row(record: Any, message: str) -> dict[str, Any]:
     return {"id": record_id(record), "error": message}
 
 
+def meta_dict(doc: Document) -> dict[str, str | None]:
+    """``{"author", "source"}``: the byline and source lines that cleaning took out of the body
+    ("Tác giả: …", "Nguồn: …"; null when the article has none), so they are not lost."""
+    return {"author": doc.author, "source": doc.source}
+
+
 def prepare_articles(
     records: Sequence[Any], **parse_options: Any
 ) -> tuple[list[Article | None], list[Document | None], list[str | None]]:
@@ -87,6 +93,7 @@ def tag_records(
             continue
         row = {"id": articles[i].id}  # type: ignore[union-attr]
         row.update(by_index[i].to_dict(ranking=ranking))
+        row["meta"] = meta_dict(docs[i])  # type: ignore[arg-type]
         out.append(row)
     return out
 
@@ -107,5 +114,6 @@ def summarize_records(
             continue
         row = {"id": art.id}  # type: ignore[union-attr]
         row.update(summarizer.summarize(doc, budget).to_dict())  # type: ignore[arg-type]
+        row["meta"] = meta_dict(doc)  # type: ignore[arg-type]
         out.append(row)
     return out

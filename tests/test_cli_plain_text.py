@@ -78,3 +78,15 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"tinbai {tinbai.__version__}"
+
+
+def test_seed_article_as_plain_text_with_its_byline(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first command: the shipped bundle, the seed article file as it is."""
+    from tests.conftest import SEED_ARTICLE
+
+    assert main(["tag", str(SEED_ARTICLE)]) == 0
+    (row,) = _rows(capsys.readouterr().out)
+    assert row["topic"]["label"] == "chinh-tri-xa-hoi"
+    assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
+    assert row["meta"]["author"] == "Lý Dũng"
+    assert not any("Lý Dũng" in s for c in row["campaigns"] for s in c["evidence"])

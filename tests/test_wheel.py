@@ -152,6 +152,7 @@ def test_serve_from_the_wheel(wheel_venv: tuple[Path, dict[str, str]]) -> None:
         with urllib.request.urlopen(req, timeout=60) as resp:
             row = json.loads(resp.read())
         assert row["topic"]["label"] == "chinh-tri-xa-hoi"
+        assert row["meta"]["author"] == "Lý Dũng"
         with urllib.request.urlopen(f"{base}/", timeout=5) as resp:  # the editor page ships too
             assert b"<html" in resp.read().lower()
     finally:

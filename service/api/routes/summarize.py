@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from tinbai.model.predict import meta_dict
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, SettingsDep
 from tinbai.service.api.results import document_dict, summary_dict, tag_dict
@@ -32,6 +33,7 @@ async def summarize(
         **summary_dict(done.summary),  # type: ignore[arg-type]
         "scorer": inference.summarizer.scorer_name,
         "model": inference.model_info,
+        "meta": meta_dict(done.doc),
     }
 
 
@@ -48,6 +50,7 @@ async def analyze(
         **summary_dict(done.summary),  # type: ignore[arg-type]
         "scorer": inference.summarizer.scorer_name,
         "model": inference.model_info,
+        "meta": meta_dict(done.doc),
     }
     if body.include_document:
         out["document"] = document_dict(done.doc)

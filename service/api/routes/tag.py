@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from tinbai.model.article import ArticleError
-from tinbai.model.predict import error_row
+from tinbai.model.predict import error_row, meta_dict
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from tinbai.service.api.errors import ApiError
@@ -46,6 +46,7 @@ async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep
         "id": done.article.id,
         **tag_dict(done.tags, inference.bundle.taxonomy),  # type: ignore[arg-type]
         "model": inference.model_info,
+        "meta": meta_dict(done.doc),
     }
 
 
@@ -73,5 +74,6 @@ async def tag_batch(
         if errors[i] is not None:
             results.append(error_row(rec, errors[i]))  # the id escaped if it must be
         else:
-            results.append({"id": articles[i].id, **tag_dict(tagged[i], inference.bundle.taxonomy)})  # type: ignore[union-attr]
+            tags = tag_dict(tagged[i], inference.bundle.taxonomy)
+            results.append({"id": articles[i].id, **tags, "meta": meta_dict(docs[i])})  # type: ignore[union-attr,arg-type]
     return {"results": results, "ok": len(ok), "failed": n - len(ok), "model": inference.model_info}
