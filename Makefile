@@ -30,7 +30,7 @@ lint: install
 
 ## train: rebuild the shipped default bundle from ../shared
 train: install
-	$(BIN)/tinbai train --config configs/default.yaml
+	$(BIN)/tinbai train --config configs/default.yaml --force
 
 clean:
 	rm -rf $(VENV) .pytest_cache
