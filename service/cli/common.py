@@ -162,6 +162,61 @@ def print_json(obj: Any, stream: IO[str] | None = None) -> None:
     stream.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+def format_table(obj: dict[str, Any]) -> str:
+    """A metrics object for people: scalars as ``key  value`` lines, then each mapping of
+    mappings (per-class scores) as a table with a column per inner key, each flat mapping as
+    ``key  value`` lines under its name; anything else (a confusion matrix) as compact JSON."""
+    scalars = {k: v for k, v in obj.items() if not isinstance(v, (dict, list))}
+    width = max((len(k) for k in scalars), default=0)
+    lines = [f"{k.ljust(width)}  {_cell(v)}" for k, v in scalars.items()]
+    for key, value in obj.items():
+        if key in scalars:
+            continue
+        lines.append("")
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            columns = list(dict.fromkeys(c for v in value.values() for c in v))
+            rows = [[str(k), *(_cell(v.get(c)) for c in columns)] for k, v in value.items()]
+            header = [key, *columns]
+            widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+            for row in [header, ["-" * w for w in widths], *rows]:  # names left, numbers right
+                cells = [row[0].ljust(widths[0])] + [
+                    c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+                ]
+                lines.append("  ".join(cells).rstrip())
+        elif isinstance(value, dict):
+            inner = max((len(str(k)) for k in value), default=0)
+            lines.append(f"{key}:")
+            lines += [f"  {str(k).ljust(inner)}  {_cell(v)}" for k, v in value.items()]
+        else:
+            lines.append(f"{key}: {_cell(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def add_format_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: one JSON object, what scripts read (default); table: for people",
+    )
+
+
+def print_result(obj: dict[str, Any], args: argparse.Namespace) -> None:
+    """A command's result object in the ``--format`` asked for (JSON when it has none)."""
+    if getattr(args, "format", "json") == "table":
+        sys.stdout.write(format_table(obj))
+    else:
+        print_json(obj)
+
+
 def summary_line(command: str, total: int, failed: int) -> None:
     print(f"tinbai {command}: {total} lines, {total - failed} ok, {failed} failed", file=sys.stderr)
 
