@@ -14,9 +14,10 @@ from tinbai.model.bundle import Bundle
 from tinbai.model.predict import tag_records
 from tinbai.service.cli.common import (
     UserError,
+    add_format_argument,
     batched,
     get_bundle,
-    print_json,
+    print_result,
     progress,
     read_jsonl,
 )
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--model", help="bundle directory (default: the shipped bundle)")
         t.add_argument("--limit", type=int, help="evaluate the first N rows only")
         t.add_argument("--batch-size", type=int, default=64)
+        add_format_argument(t)
         t.set_defaults(run=run, gold_field=gold_field)
     try:
         from tinbai.service.cli import evaluate_summaries  # noqa: F401  (registers "summaries")
@@ -51,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, (add_args, runner) in EXTRA_TARGETS.items():
         t = targets.add_parser(name)
         add_args(t)
+        add_format_argument(t)
         t.set_defaults(run=runner)
 
 
@@ -103,5 +106,5 @@ def run(args: argparse.Namespace) -> int:
         **result,
         "seconds": round(time.time() - t0, 2),
     }
-    print_json(result)
+    print_result(result, args)
     return 0

@@ -19,7 +19,7 @@ from tinbai.service.cli.common import (
     UserError,
     batched,
     get_bundle,
-    print_json,
+    print_result,
     progress,
     read_jsonl,
 )
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         key: round(result["summarizer"][key] - result["lead"][key], 2) for key in totals["lead"]
     }
     result["seconds"] = round(time.time() - t0, 2)
-    print_json(result)
+    print_result(result, args)
     return 0
 
 
