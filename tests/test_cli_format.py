@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -41,3 +42,28 @@ def test_evaluate_json_by_default_table_on_request(
     assert ["accuracy", f"{result['accuracy']:.4f}"] in rows
     with pytest.raises(json.JSONDecodeError):
         json.loads(table)
+
+
+def _parsers(parser: argparse.ArgumentParser, path: str = "tinbai"):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, f"{path} {name}")
+
+
+def test_every_option_says_what_it_does_and_tag_help_shows_its_output() -> None:
+    from tinbai.service.cli import build_parser
+
+    parsers = dict(_parsers(build_parser()))
+    for path, parser in parsers.items():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue  # lists the sub-commands, each with its own help
+            assert action.help, f"{path} {action.option_strings or action.dest} has no help"
+    tag_help = parsers["tinbai tag"].format_help()
+    assert '"meta": {"author", "source"}' in tag_help
+    assert "articles per model call (default: 64)" in " ".join(tag_help.split())
+    assert {"topics", "campaigns", "summaries"} <= set(
+        parsers["tinbai evaluate"]._subparsers._group_actions[0].choices
+    )

@@ -90,3 +90,15 @@ def test_seed_article_as_plain_text_with_its_byline(capsys: pytest.CaptureFixtur
     assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
     assert row["meta"]["author"] == "Lý Dũng"
     assert not any("Lý Dũng" in s for c in row["campaigns"] for s in c["evidence"])
+
+
+def test_count_lines_gives_progress_totals(tmp_path: Path) -> None:
+    from tinbai.service.cli.common import count_lines
+
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text('{"text": "a"}\n{"text": "b"}\n{"text": "c"}')  # no final newline
+    text = tmp_path / "a.txt"
+    text.write_text(ARTICLE)
+    assert count_lines(str(jsonl)) == 3
+    assert count_lines(str(text)) == 1  # one plain-text article
+    assert count_lines("-") is None and count_lines(str(tmp_path / "a.jsonl.gz")) is None

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--data", required=True, help=f"JSONL(.gz) with text and '{gold_field}'")
         t.add_argument("--model", help="bundle directory (default: the shipped bundle)")
         t.add_argument("--limit", type=int, help="evaluate the first N rows only")
-        t.add_argument("--batch-size", type=int, default=64)
+        t.add_argument("--batch-size", type=int, default=64, help="rows per model call")
         add_format_argument(t)
         t.set_defaults(run=run, gold_field=gold_field)
     try:

@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
     p.add_argument("--limit", type=int, help="evaluate the first N rows only")
     p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=256, help="articles per batch")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,7 +28,15 @@ def budget_from_args(args: argparse.Namespace) -> Budget:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("summarize", help="extractive summaries of articles (JSONL or JSONL.gz)")
+    p = sub.add_parser(
+        "summarize",
+        help="extractive summaries of articles (JSONL or JSONL.gz)",
+        description="Extractive summaries: the article's key body sentences, in order.",
+        epilog="output: one JSON line per input line, in order:\n"
+        '  {"id", "summary", "sentences": [{"index", "text", "score"}],\n'
+        '   "meta": {"author", "source"}}   or   {"id", "error"}\n'
+        "exit status: 0 when no line failed, 1 when some did, 2 for a usage or file error",
+    )
     add_article_input(p)
     add_budget_arguments(p)
     p.add_argument("--model", help="bundle directory (default: the shipped bundle)")

@@ -9,7 +9,15 @@ from tinbai.service.cli.common import add_article_input, get_bundle, map_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tag", help="tag articles (JSONL or JSONL.gz) with a topic and campaigns")
+    p = sub.add_parser(
+        "tag",
+        help="tag articles (JSONL or JSONL.gz) with a topic and campaigns",
+        description="Tag articles with a topic and the campaigns they cover.",
+        epilog="output: one JSON line per input line, in order:\n"
+        '  {"id", "topic": {"label", "score"}, "campaigns": [{"id", "score", "evidence"}],\n'
+        '   "mentions": [...], "meta": {"author", "source"}}   or   {"id", "error"}\n'
+        "exit status: 0 when no line failed, 1 when some did, 2 for a usage or file error",
+    )
     add_article_input(p)
     p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
     p.add_argument("--ranking", action="store_true", help="include every topic's score")
