@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from tinbai.model.bundle import Bundle, load_bundle
 from tinbai.model.paths import STATIC_DIR
 from tinbai.model.summarize import Budget
@@ -95,7 +96,10 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
             inference.close()
             store.close()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc served from the package's own copies of Swagger UI and
+    # ReDoc (under /static/docs), so the API reference works with no internet
+    app = FastAPIOffline(
+        static_url="/static/docs",
         title="tinbai",
         version="0.1.0",
         lifespan=lifespan,
