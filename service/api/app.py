@@ -8,6 +8,7 @@ reason, and ``tinbai serve`` turns that into a one-line message and a non-zero e
 from __future__ import annotations
 
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 
@@ -141,5 +142,6 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory service.api.app:app_from_env`` (settings from TINBAI_*)."""
-    return create_app(get_settings())
+    """For ``uvicorn --factory tinbai.service.api.app:app_from_env`` and each worker of ``tinbai
+    serve --workers N``: settings from TINBAI_* (and the file TINBAI_ENV_FILE names)."""
+    return create_app(get_settings(os.environ.get("TINBAI_ENV_FILE") or None))
