@@ -8,13 +8,13 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install serve test lint bench-tag train clean
 
-## install: create .venv and install tinbai with pinned dependencies (idempotent)
+## install: create .venv and install tinbai with every extra, pinned by constraints.txt (idempotent)
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[phobert,ray,plot,eval,dev]'
 	@touch $(STAMP)
 
 ## serve: the HTTP API on 127.0.0.1:8000 with the shipped default bundle
@@ -30,7 +30,7 @@ lint: install
 
 ## train: rebuild the shipped default bundle from ../shared
 train: install
-	$(BIN)/tinbai train --config configs/default.yaml
+	$(BIN)/tinbai train --config configs/default.yaml --force
 
 clean:
 	rm -rf $(VENV) .pytest_cache

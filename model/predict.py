@@ -46,6 +46,12 @@ def error_row(record: Any, message: str) -> dict[str, Any]:
     return {"id": record_id(record), "error": message}
 
 
+def meta_dict(doc: Document) -> dict[str, str | None]:
+    """``{"author", "source"}``: the byline and source lines that cleaning took out of the body
+    ("Tác giả: …", "Nguồn: …"; null when the article has none), so they are not lost."""
+    return {"author": doc.author, "source": doc.source}
+
+
 @dataclass(frozen=True)
 class Prepared:
     """One input row through preparation: the row as read, and either its parsed article and
@@ -123,7 +129,9 @@ def tag_records(
         if p.error is not None or p.article is None or result is None:
             out.append(error_row(p.record, p.error or ""))
             continue
-        out.append({"id": p.article.id, **result.to_dict(ranking=ranking)})
+        out.append(
+            {"id": p.article.id, **result.to_dict(ranking=ranking), "meta": meta_dict(p.doc)}
+        )
     return out
 
 
@@ -138,5 +146,11 @@ def summarize_records(
         if p.error is not None or p.article is None or p.doc is None:
             out.append(error_row(p.record, p.error or ""))
             continue
-        out.append({"id": p.article.id, **summarizer.summarize(p.doc, budget).to_dict()})
+        out.append(
+            {
+                "id": p.article.id,
+                **summarizer.summarize(p.doc, budget).to_dict(),
+                "meta": meta_dict(p.doc),
+            }
+        )
     return out

@@ -44,7 +44,8 @@ def test_tag_good_and_bad_lines(
     assert code == 1
     assert "8 lines, 2 ok, 6 failed" in err
     assert rows[0]["id"] == "a" and rows[0]["topic"]["label"] == "the-thao"
-    assert set(rows[0]) == {"id", "topic", "campaigns", "mentions"}
+    assert set(rows[0]) == {"id", "topic", "campaigns", "mentions", "meta"}
+    assert rows[0]["meta"] == {"author": None, "source": None}
     assert set(rows[0]["topic"]) == {"label", "score"}
     assert "invalid JSON" in rows[1]["error"] and rows[1]["id"] is None
     assert rows[2] == {"id": "b", "error": "field 'text': is empty or only whitespace"}

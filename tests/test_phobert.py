@@ -376,7 +376,13 @@ def test_tag_records_contract_and_unknown_option(phobert_bundle: Path) -> None:
             {"id": "b", "text": ""},
         ],
     )
-    assert rows[0]["id"] == "a" and set(rows[0]) == {"id", "topic", "campaigns", "mentions"}
+    assert rows[0]["id"] == "a" and set(rows[0]) == {
+        "id",
+        "topic",
+        "campaigns",
+        "mentions",
+        "meta",
+    }
     assert set(rows[0]["topic"]) == {"label", "score"}
     assert set(rows[1]) == {"id", "error"}
     with pytest.raises(BundleError, match="unknown options"):

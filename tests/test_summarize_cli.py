@@ -56,7 +56,7 @@ def test_summarize_good_and_bad_lines(
     rows = _lines(out)
     assert code == 1 and len(rows) == 4
     assert "4 lines, 2 ok, 2 failed" in err
-    assert set(rows[0]) == {"id", "summary", "sentences"}
+    assert set(rows[0]) == {"id", "summary", "sentences", "meta"}
     assert len(rows[0]["sentences"]) == 2
     assert all(set(s) == {"index", "text", "score"} for s in rows[0]["sentences"])
     indices = [s["index"] for s in rows[0]["sentences"]]

@@ -12,10 +12,14 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import torch
-import torch.nn.functional as F
-from tinbai.model.phobert import MissingWeightsError
-from torch import nn
+from tinbai.extras import require
+
+require("phobert", "PhoBERT bundles")
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from tinbai.model.phobert import MissingWeightsError  # noqa: E402
+from torch import nn  # noqa: E402
 
 __all__ = [
     "MissingWeightsError",

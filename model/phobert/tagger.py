@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tinbai.extras import require
 from tinbai.model.campaigns import CampaignDetector
 from tinbai.model.manifest import BundleError, BundleManifest, read_file, read_json
 from tinbai.model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
@@ -157,6 +158,7 @@ def load_tagger(
     """Options: ``backend`` (auto / torch / onnx / onnx-fp32; default ``$TINBAI_PHOBERT_BACKEND``
     or auto: ONNX Runtime int8 when the bundle has it), ``threads``, ``batch_size`` (windows
     per call) and ``max_windows`` (override the bundle's window count; 1 = head only)."""
+    require("phobert", "PhoBERT bundles")
     if options:
         raise BundleError(f"{path}: unknown options for a phobert bundle: {sorted(options)}")
     backend = backend or os.environ.get(BACKEND_ENV, "auto")

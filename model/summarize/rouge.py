@@ -42,6 +42,9 @@ class SyllableTokenizer:
 
 
 def rouge_scorer(types: Sequence[str] = ROUGE_TYPES) -> Any:
+    from tinbai.extras import require
+
+    require("eval", "ROUGE scores (summary evaluation)")
     from rouge_score import rouge_scorer as rs  # imported lazily: only evaluation needs it
 
     return rs.RougeScorer(list(types), use_stemmer=False, tokenizer=SyllableTokenizer())

@@ -14,6 +14,9 @@ from typing import Any
 
 @lru_cache(maxsize=1)
 def _word_tokenize() -> Any:
+    from tinbai.extras import require
+
+    require("phobert", "Word segmentation (PhoBERT bundles, presegment)")
     from underthesea import word_tokenize
 
     return word_tokenize

@@ -8,14 +8,16 @@ reason, and ``tinbai serve`` turns that into a one-line message and a non-zero e
 from __future__ import annotations
 
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from tinbai.model.bundle import Bundle, load_bundle
+from tinbai.model.paths import STATIC_DIR
 from tinbai.model.summarize import Budget
 from tinbai.model.tagging import TagResult
 from tinbai.model.text import Document
@@ -34,7 +36,6 @@ from tinbai.service.settings import Settings, get_settings
 
 log = logging.getLogger("tinbai.service.api")
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 DESCRIPTION = """Topic and campaign tagging and extractive summaries for Vietnamese news.
 
@@ -55,7 +56,10 @@ def create_app(settings: Settings | None = None, *, bundle: Bundle | None = None
     metrics.model_load.set(load_seconds)
     inference = _inference(bundle, settings, metrics)
     store = FeedbackStore(settings.database_url)
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc served from the package's own copies of Swagger UI and
+    # ReDoc (under /static/docs), so the API reference works with no internet
+    app = FastAPIOffline(
+        static_url="/static/docs",
         title="tinbai",
         version="0.1.0",
         lifespan=_lifespan(inference, store, load_seconds),
@@ -155,5 +159,6 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory service.api.app:app_from_env`` (settings from TINBAI_*)."""
-    return create_app(get_settings())
+    """For ``uvicorn --factory tinbai.service.api.app:app_from_env`` and each worker of ``tinbai
+    serve --workers N``: settings from TINBAI_* (and the file TINBAI_ENV_FILE names)."""
+    return create_app(get_settings(os.environ.get("TINBAI_ENV_FILE") or None))

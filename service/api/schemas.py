@@ -154,6 +154,13 @@ class CampaignOut(BaseModel):
     )
 
 
+class MetaOut(BaseModel):
+    """Byline and source lines taken out of the body by cleaning; null when absent."""
+
+    author: str | None = Field(None, examples=["Lý Dũng"])
+    source: str | None = Field(None, examples=["http://baobackan.org.vn"])
+
+
 class TagItemOut(BaseModel):
     id: str | None = None
     topic: TopicOut
@@ -161,6 +168,7 @@ class TagItemOut(BaseModel):
     mentions: list[CampaignOut] = Field(
         default_factory=list, description="campaigns named in passing, not a theme"
     )
+    meta: MetaOut | None = None
 
 
 class TagOut(TagItemOut):
@@ -191,6 +199,7 @@ class SummaryOut(BaseModel):
     sentences: list[SummarySentenceOut] = Field(description="document order")
     scorer: str
     model: ModelOut
+    meta: MetaOut | None = None
 
 
 class DocumentSentenceOut(BaseModel):
@@ -213,6 +222,7 @@ class AnalyzeOut(BaseModel):
     sentences: list[SummarySentenceOut]
     scorer: str
     model: ModelOut
+    meta: MetaOut | None = None
     document: DocumentOut | None = None
 
 

@@ -49,6 +49,9 @@ def run_ray(
     """Label ``shards`` with ``workers`` Ray actors; yield each shard's result as it arrives."""
     if not shards:
         return
+    from tinbai.extras import require
+
+    require("ray", "The Ray engine (--engine ray)")
     import ray
 
     started = False

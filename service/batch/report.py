@@ -150,6 +150,9 @@ def plot(cov: Coverage, path: Path | IO[bytes]) -> None:
     campaigns ordered by total (uncovered ones last, greyed), because a dozen sparse lines are
     unreadable while a grid reads like the table an editor reports. Bottom: topics as stacked
     bars. Undated articles are left out of the chart and said so underneath."""
+    from tinbai.extras import require
+
+    require("plot", "Charts (--plot)")
     import matplotlib
 
     matplotlib.use("Agg")

@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 
+import tinbai
+
 # Sub-command modules, in the order ``tinbai --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "tinbai.service.cli.tag",
@@ -24,15 +26,41 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each option's help ends with its default (when it has one worth saying and the text
+    does not already say it); descriptions and epilogs (output shapes) keep their lines."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, argparse.SUPPRESS)
+            or not action.option_strings
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _use_formatter(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = HelpFormatter
+    for action in parser._actions:  # noqa: SLF001  (argparse keeps sub-commands only here)
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for child in action.choices.values():
+                _use_formatter(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinbai",
         description="Topic and campaign tagging and summaries for Vietnamese news.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"tinbai {tinbai.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
+    _use_formatter(parser)
     return parser
 
 
@@ -44,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from tinbai.extras import MissingExtra
     from tinbai.model.files import FileError, describe
     from tinbai.service.cli.common import UserError
 
@@ -56,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("tinbai").debug("I/O error", exc_info=True)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"tinbai {args.command}: error: {where}{describe(exc)}", file=sys.stderr)
+        return 2
+    except MissingExtra as exc:  # an optional part whose extra is not installed: say which
+        print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

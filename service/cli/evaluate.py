@@ -14,9 +14,10 @@ from tinbai.model.predict import tag_records
 from tinbai.model.registry import evaluate_targets
 from tinbai.service.cli.common import (
     UserError,
+    add_format_argument,
     batched,
     get_bundle,
-    print_json,
+    print_result,
     progress,
     read_jsonl,
 )
@@ -37,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         t.add_argument("--data", required=True, help=f"JSONL(.gz) with text and '{gold_field}'")
         t.add_argument("--model", help="bundle directory (default: the shipped bundle)")
         t.add_argument("--limit", type=int, help="evaluate the first N rows only")
-        t.add_argument("--batch-size", type=int, default=64)
+        t.add_argument("--batch-size", type=int, default=64, help="rows per model call")
+        add_format_argument(t)
         t.set_defaults(run=run, gold_field=gold_field)
     for name in evaluate_targets:
         try:
@@ -46,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             continue
         t = targets.add_parser(name)
         target.add_arguments(t)
+        add_format_argument(t)
         t.set_defaults(run=target.run)
 
 
@@ -98,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         **result,
         "seconds": round(time.time() - t0, 2),
     }
-    print_json(result)
+    print_result(result, args)
     return 0

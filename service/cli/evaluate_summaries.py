@@ -25,7 +25,7 @@ from tinbai.service.cli.common import (
     UserError,
     batched,
     get_bundle,
-    print_json,
+    print_result,
     progress,
     read_jsonl,
 )
@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="also report each block of N consecutive rows (val's sources vary by row range)",
     )
     p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=256, help="articles per batch")
 
 
 class _Totals:
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
             for b, t in sorted(blocks.items())
         ]
     result["seconds"] = round(time.time() - t0, 2)
-    print_json(result)
+    print_result(result, args)
     return 0
 
 

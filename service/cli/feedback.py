@@ -26,22 +26,50 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(run=run_export)
 
 
+def missing_sqlite_file(url: str) -> str | None:
+    """The path of an SQLite database file that is not there (it holds no corrections, and
+    opening it would create it), else None."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # FeedbackStore words a bad URL
+    db = parsed.database
+    if parsed.get_backend_name() == "sqlite" and db and db != ":memory:" and not Path(db).exists():
+        return db
+    return None
+
+
 def run_export(args: argparse.Namespace) -> int:
     from tinbai.service.feedback.store import FeedbackStore, FeedbackStoreError
     from tinbai.service.settings import get_settings
 
     check_paths([], args.output)
     url = args.database or get_settings(args.env_file).database_url
-    try:
-        store = FeedbackStore(url)
-    except FeedbackStoreError as exc:
-        raise UserError(str(exc)) from None
-    try:
-        rows, total = store.training_rows(), store.count()
-    except FeedbackStoreError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        store.close()
+    absent = missing_sqlite_file(url)
+    if absent is not None:  # say so, export nothing, and leave no empty database behind
+        print(
+            f"tinbai feedback export: no feedback database at {absent} (the service creates it "
+            "with the first correction; --database or TINBAI_DATABASE_URL names another)",
+            file=sys.stderr,
+        )
+        rows: list[dict] = []
+        total = 0
+    else:
+        try:
+            store = FeedbackStore(url)
+        except FeedbackStoreError as exc:
+            raise UserError(str(exc)) from None
+        try:
+            rows, total = store.training_rows(), store.count()
+        except FeedbackStoreError as exc:
+            raise UserError(str(exc)) from None
+        finally:
+            store.close()
     with open_output(args.output) as fh:
         write_jsonl(fh, rows)
     print(

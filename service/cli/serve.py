@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="batch concurrent tag calls (default: auto = on for transformer bundles)",
     )
     p.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port, each with its own copy of the bundle; every "
+        "worker reads the same settings and API keys (feedback: one shared database)",
+    )
     p.set_defaults(run=run)
 
 
@@ -47,18 +55,33 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings.model_validate({**settings.model_dump(), **overrides})
     except ValidationError as exc:
         raise UserError(f"invalid settings: {describe_errors(exc)}") from None
+    if args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
     try:
         app = create_app(settings)
     except (BundleError, FeedbackStoreError) as exc:
         raise UserError(f"cannot start: {exc}") from None
-    # uvicorn's access log prints the request line only; headers (X-API-Key) are never logged.
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=not args.no_access_log,
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": not args.no_access_log,
         # On SIGTERM, requests in flight get this long to finish; then they are cancelled.
-        timeout_graceful_shutdown=settings.graceful_shutdown_s,
-    )
+        "timeout_graceful_shutdown": settings.graceful_shutdown_s,
+    }
+    if args.workers > 1:
+        # Each worker builds its own app from the environment: the CLI's overrides and the
+        # settings file travel there (CLI > environment > file, as in one process). The app
+        # built above only proved the settings and the bundle load; it is dropped here.
+        del app
+        for key, value in overrides.items():
+            os.environ[f"TINBAI_{key.upper()}"] = str(value)
+        if args.env_file:
+            os.environ["TINBAI_ENV_FILE"] = os.path.abspath(args.env_file)
+        uvicorn.run(
+            "tinbai.service.api.app:app_from_env", factory=True, workers=args.workers, **common
+        )
+        return 0
+    # uvicorn's access log prints the request line only; headers (X-API-Key) are never logged.
+    uvicorn.run(app, **common)
     return 0

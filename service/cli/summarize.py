@@ -10,7 +10,7 @@ import argparse
 
 from tinbai.model.predict import summarize_records
 from tinbai.model.summarize import Budget
-from tinbai.service.cli.common import UserError, get_bundle, map_jsonl
+from tinbai.service.cli.common import UserError, add_article_input, get_bundle, map_jsonl
 
 
 def add_budget_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,9 +28,16 @@ def budget_from_args(args: argparse.Namespace) -> Budget:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("summarize", help="extractive summaries of articles (JSONL or JSONL.gz)")
-    p.add_argument("input", help="JSONL(.gz) file of {id, title?, text}, or - for stdin")
-    p.add_argument("-o", "--output", required=True, help="output JSONL(.gz) file, or - for stdout")
+    p = sub.add_parser(
+        "summarize",
+        help="extractive summaries of articles (JSONL or JSONL.gz)",
+        description="Extractive summaries: the article's key body sentences, in order.",
+        epilog="output: one JSON line per input line, in order:\n"
+        '  {"id", "summary", "sentences": [{"index", "text", "score"}],\n'
+        '   "meta": {"author", "source"}}   or   {"id", "error"}\n'
+        "exit status: 0 when no line failed, 1 when some did, 2 for a usage or file error",
+    )
+    add_article_input(p)
     add_budget_arguments(p)
     p.add_argument("--model", help="bundle directory (default: the shipped bundle)")
     p.add_argument("--batch-size", type=int, default=256, help="articles per batch")
@@ -42,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     bundle = get_bundle(args.model)
     return map_jsonl(
         "summarize",
-        args.input,
-        args.output,
+        args,
         args.batch_size,
         lambda batch: summarize_records(bundle, batch, budget),
     )

@@ -12,7 +12,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a bundle from a YAML config (configs/*.yaml)")
     p.add_argument("--config", required=True, help="training recipe, e.g. configs/default.yaml")
     p.add_argument("-o", "--output", help="bundle directory (default: the config's 'output')")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="allow writing over the shipped default bundle (default: refuse unless -o names it)",
+    )
     p.set_defaults(run=run)
+
+
+def check_not_shipped(config_output: str, args: argparse.Namespace) -> None:
+    """Refuse to replace the bundle tinbai ships because a recipe's ``output`` names it: that
+    takes ``-o`` naming it or ``--force`` (``make train`` passes it)."""
+    from tinbai.model.files import same_file
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.training.config import resolve_repo
+
+    if args.output or args.force or not same_file(resolve_repo(config_output), DEFAULT_BUNDLE_DIR):
+        return
+    raise UserError(
+        f"{args.config} writes the shipped default bundle ({DEFAULT_BUNDLE_DIR}); "
+        "pass --force to replace it, or -o DIR to write another bundle"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+    check_not_shipped(config.output, args)
     from tinbai.model.files import FileError
     from tinbai.model.phobert import MissingWeightsError
 

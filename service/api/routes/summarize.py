@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
+from tinbai.model.predict import meta_dict
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, SettingsDep
 from tinbai.service.api.responses import answer
@@ -32,6 +33,7 @@ async def summarize(body: SummarizeIn, inference: InferenceDep, settings: Settin
             **summary_dict(done.summary),  # type: ignore[arg-type]
             "scorer": inference.summarizer.scorer_name,
             "model": inference.model_info,
+            "meta": meta_dict(done.doc),
         }
     )
 
@@ -47,6 +49,7 @@ async def analyze(body: AnalyzeIn, inference: InferenceDep, settings: SettingsDe
         **summary_dict(done.summary),  # type: ignore[arg-type]
         "scorer": inference.summarizer.scorer_name,
         "model": inference.model_info,
+        "meta": meta_dict(done.doc),
     }
     if body.include_document:
         out["document"] = document_dict(done.doc)

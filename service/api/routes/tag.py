@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from tinbai.model.article import ArticleError
-from tinbai.model.predict import by_position, error_row, good_docs
+from tinbai.model.predict import by_position, error_row, good_docs, meta_dict
 from tinbai.model.summarize import Budget
 from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from tinbai.service.api.errors import ApiError
@@ -48,6 +48,7 @@ async def tag(article: ArticleIn, inference: InferenceDep, settings: SettingsDep
             "id": done.article.id,
             **tag_dict(done.tags, inference.bundle.taxonomy),  # type: ignore[arg-type]
             "model": inference.model_info,
+            "meta": meta_dict(done.doc),
         }
     )
 
@@ -76,6 +77,7 @@ async def tag_batch(
         if p.error is not None or p.article is None or tags is None:
             results.append(error_row(p.record, p.error or ""))  # the id escaped if it must be
         else:
-            results.append({"id": p.article.id, **tag_dict(tags, inference.bundle.taxonomy)})
+            row = {"id": p.article.id, **tag_dict(tags, inference.bundle.taxonomy)}
+            results.append({**row, "meta": meta_dict(p.doc)})  # type: ignore[arg-type]
     ok = len(docs)
     return answer({"results": results, "ok": ok, "failed": n - ok, "model": inference.model_info})
