@@ -66,6 +66,7 @@ def main() -> None:
         load_s = time.perf_counter() - t0
         ns = argparse.Namespace(
             input=str(inp),
+            text=None,
             output=str(out),
             model=args.model,
             batch_size=256,

@@ -14,7 +14,8 @@ the queue, and a running one finishes with its result discarded.
 from __future__ import annotations
 
 import asyncio
-import functools
+import concurrent.futures
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -61,9 +62,24 @@ class Inference:
         self.summarizer: Summarizer = default_summarizer(bundle)
 
     async def run(self, fn: Callable[..., R], *args: Any) -> R:
-        """``fn(*args)`` in the pool; cancelling the caller drops it if it has not started."""
+        """``fn(*args)`` in the pool; cancelling the caller drops it if it has not started.
+
+        Two guards, because cancelling the awaiting task reaches the pool's future only on a
+        later turn of the event loop: the pool future is cancelled, and the call itself
+        checks a flag set as soon as the cancellation reaches this coroutine."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        gone = threading.Event()
+
+        def call() -> R:
+            if gone.is_set():
+                raise concurrent.futures.CancelledError
+            return fn(*args)
+
+        try:
+            return await loop.run_in_executor(self._executor, call)
+        except asyncio.CancelledError:
+            gone.set()
+            raise
 
     def close(self) -> None:
         """Drop queued calls (shutdown); running ones finish in their threads."""
