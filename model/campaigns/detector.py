@@ -205,17 +205,15 @@ class CampaignDetector:
         """Calibrated theme score of every campaign with a cue hit, each from the model that
         knows it (the YAML-only model for a campaign without labels)."""
         ids = list(hits)
+        # features read every campaign's hits (shares, solo sentences), so each model scores
+        # them all and keeps its own campaigns' scores
+        probs = self.model.score(self.model.features(doc, hits, topic_probs))
+        out = dict(zip(ids, probs.tolist(), strict=True))
         new = [c for c in ids if self.fallback is not None and c not in self.labelled]
-        known = [c for c in ids if c not in new]
-        out: dict[str, float] = {}
-        for model, group in ((self.model, known), (self.fallback[0] if new else None, new)):
-            if model is None or not group:
-                continue
-            sub = {c: hits[c] for c in group}
-            # features read every campaign's hits (shares, solo sentences): pass them all
-            feats = model.features(doc, hits, topic_probs)
-            probs = model.score(feats)
-            out.update({c: float(p) for c, p in zip(ids, probs, strict=True) if c in sub})
+        if new:
+            model = self.fallback[0]  # type: ignore[index]
+            yaml_only = model.score(model.features(doc, hits, topic_probs))
+            out.update((c, p) for c, p in zip(ids, yaml_only.tolist(), strict=True) if c in new)
         return out
 
     def detect(
