@@ -442,6 +442,30 @@ class FittedTheme:
     thresholds: dict[str, float]
 
 
+def feature_spec(cfg: CampaignTrainConfig, taxonomy: Taxonomy) -> FeatureSpec:
+    topics = tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
+    return FeatureSpec(tuple(cfg.features), topics)
+
+
+def calibrated_model(
+    cands: Candidates, x_all, cfg: CampaignTrainConfig, seed: int
+) -> tuple[ThemeModel, np.ndarray, np.ndarray]:
+    """The model fitted on every row of ``cands`` with its calibration and passing rate, the
+    raw out-of-fold scores, and the scores as served (cross-fitted calibration and rule)."""
+    oof = out_of_fold(cands, x_all, cfg, seed)
+    folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
+    scores = cross_fitted_calibration(oof, cands, folds) if cfg.calibrate else oof
+    if cfg.passing_rule:
+        scores = cross_fitted_passing_rule(scores, cands, folds)
+    model = fit_theme_model(cands, np.arange(len(cands)), x_all, cfg, seed)
+    if cfg.calibrate:
+        model.calibration = fit_calibration(oof, cands.y)
+    mask = passing_mask(cands)
+    if cfg.passing_rule and mask.any():
+        model.passing_rate = float(cands.y[mask].mean())
+    return model, oof, scores
+
+
 def fit_validated(
     cfg: CampaignTrainConfig,
     articles: list[LabelledArticle],
@@ -450,27 +474,13 @@ def fit_validated(
     topic_probs: TopicProbs | None,
 ) -> FittedTheme:
     """Cross-validate (for thresholds, calibration and honest figures), then fit on all."""
-    spec = FeatureSpec(
-        tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
-    )
-    cands = build_candidates(articles, taxonomy, spec, topic_probs)
+    cands = build_candidates(articles, taxonomy, feature_spec(cfg, taxonomy), topic_probs)
     if len(set(cands.y.tolist())) < 2:
         raise ValueError("campaign labels need both positive and negative candidates")
-    x_all = hash_texts(cands.contexts)
-    oof = out_of_fold(cands, x_all, cfg, seed)
-    folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
-    scores = cross_fitted_calibration(oof, cands, folds) if cfg.calibrate else oof
-    if cfg.passing_rule:
-        scores = cross_fitted_passing_rule(scores, cands, folds)
+    model, oof, scores = calibrated_model(cands, hash_texts(cands.contexts), cfg, seed)
     thresholds, global_t = tune_thresholds(
         scores, cands.y, cands.cids, sum(cands.uncovered.values()), taxonomy.campaign_ids, cfg
     )
-    model = fit_theme_model(cands, np.arange(len(cands)), x_all, cfg, seed)
-    if cfg.calibrate:
-        model.calibration = fit_calibration(oof, cands.y)
-    mask = passing_mask(cands)
-    if cfg.passing_rule and mask.any():
-        model.passing_rate = float(cands.y[mask].mean())
     return FittedTheme(cands, model, oof, scores, global_t, thresholds)
 
 
@@ -531,12 +541,8 @@ def leave_one_campaign_out(
     campaign's candidates, calibrated and thresholded on their cross-validated scores, and
     scores the held-out campaign's candidates. Its gold tags without a cue are misses."""
     cfg = yaml_only_config(cfg)
-    spec = FeatureSpec(
-        tuple(cfg.features), tuple(taxonomy.topic_ids) if "topics" in cfg.features else ()
-    )
-    cands = build_candidates(articles, taxonomy, spec, topic_probs)
+    cands = build_candidates(articles, taxonomy, feature_spec(cfg, taxonomy), topic_probs)
     x_all = hash_texts(cands.contexts)
-    folds = min(cfg.cv_folds, len(set(cands.groups.tolist())))
     per, totals = {}, [0, 0, 0]
     for cid in taxonomy.campaign_ids:
         mine = cands.cids == cid
@@ -544,10 +550,7 @@ def leave_one_campaign_out(
             continue
         others, rows = np.flatnonzero(~mine), np.flatnonzero(mine)
         sub = _subset(cands, others)
-        oof = out_of_fold(sub, x_all[others], cfg, seed)
-        scores = cross_fitted_calibration(oof, sub, folds) if cfg.calibrate else oof
-        if cfg.passing_rule:
-            scores = cross_fitted_passing_rule(scores, sub, folds)
+        model, _, scores = calibrated_model(sub, x_all[others], cfg, seed)
         t = best_threshold(
             scores,
             sub.y,
@@ -555,12 +558,6 @@ def leave_one_campaign_out(
             cfg.threshold_beta,
             min_precision=cfg.threshold_min_precision,
         )
-        model = fit_theme_model(sub, np.arange(len(sub)), x_all[others], cfg, seed)
-        if cfg.calibrate:
-            model.calibration = fit_calibration(oof, sub.y)
-        passing = passing_mask(sub)
-        if cfg.passing_rule and passing.any():
-            model.passing_rate = float(sub.y[passing].mean())
         fit = LexicalFit(model.shared_lexical, {}, {}, 0.0)
         x = _with_fitted_columns(cands, rows, _lexical_columns(fit, cands, rows, x_all))
         pred, y = model.score(x) >= t, cands.y[rows]
