@@ -383,6 +383,12 @@ def test_a_correction_carries_the_article_id_and_is_sent_once(server, chromium_c
         assert page.is_disabled("#send-feedback")
         assert "đã được lưu (#1)" in page.inner_text("#feedback-status")
 
+        # Nor after a reload: the page remembers what it saved.
+        page.reload()
+        analyse(page)
+        page.select_option("#correct-topic", "chinh-tri-xa-hoi")
+        assert page.is_disabled("#send-feedback")
+
         # While a correction is in flight the button is off and a second call sends nothing.
         page.fill("#note", "tin đoàn thể")
         assert page.is_enabled("#send-feedback")

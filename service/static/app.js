@@ -22,7 +22,11 @@ const FIELD_LABELS = {
 let taxonomy = { topics: [], campaigns: [] };
 let campaignInfo = new Map(); // campaign id → {name, description, legal_basis, threshold}
 let last = null; // { request, response, articleId, generatedId } of the latest analysis
-const sent = new Map(); // correction signature → feedback id, so one correction is sent once
+// Corrections already saved, by a hash of their content → the feedback id, kept in this
+// browser: a double click, a re-analysis or a reload does not send the same correction twice.
+const SENT_KEY = "tinbai.sentCorrections";
+const SENT_KEEP = 500;
+const sent = loadSent();
 let sending = false;
 
 // -- calling the API ------------------------------------------------------------------------
@@ -289,10 +293,8 @@ function clearResult() {
 
 // -- corrections ------------------------------------------------------------------------------
 
-// A stable id for an article the editor gave none: the same title and text get the same id,
-// so corrections of one article can be grouped. (cyrb53: a small 53-bit string hash.)
-function contentId(title, text) {
-  const s = `${title || ""}\n${text}`;
+// cyrb53, a small 53-bit string hash, as 14 hex digits.
+function hash53(s) {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
@@ -303,7 +305,35 @@ function contentId(title, text) {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   const n = 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  return `web-${n.toString(16).padStart(14, "0")}`;
+  return n.toString(16).padStart(14, "0");
+}
+
+// A stable id for an article the editor gave none: the same title and text get the same id,
+// so corrections of one article can be grouped.
+function contentId(title, text) {
+  return `web-${hash53(`${title || ""}\n${text}`)}`;
+}
+
+function loadSent() {
+  try {
+    return new Map(JSON.parse(localStorage.getItem(SENT_KEY) || "[]"));
+  } catch (e) {
+    return new Map(); // storage off or unreadable: the guard still holds for this page
+  }
+}
+
+function rememberSent(key, id) {
+  sent.set(key, id);
+  while (sent.size > SENT_KEEP) sent.delete(sent.keys().next().value);
+  try {
+    localStorage.setItem(SENT_KEY, JSON.stringify([...sent]));
+  } catch (e) {
+    // storage full or off: remembered for this page only
+  }
+}
+
+function correctionKey(body) {
+  return hash53(JSON.stringify(body));
 }
 
 function renderCorrection(result) {
@@ -364,8 +394,9 @@ function correctionBody() {
 // already been saved: a double click, or a second click after success, sends nothing.
 function refreshSendButton() {
   const button = $("send-feedback");
-  const done = last ? sent.get(JSON.stringify(correctionBody())) : undefined;
+  const done = last ? sent.get(correctionKey(correctionBody())) : undefined;
   button.disabled = sending || !last || done !== undefined;
+  button.classList.toggle("busy", sending);
   button.textContent = sending ? "Đang gửi…" : done !== undefined ? "Đã gửi" : "Gửi chỉnh sửa";
   const status = $("feedback-status");
   if (!sending && done === undefined && status.className === "ok") {
@@ -381,14 +412,14 @@ function refreshSendButton() {
 async function sendFeedback() {
   if (!last || sending) return;
   const body = correctionBody();
-  const signature = JSON.stringify(body);
-  if (sent.has(signature)) return;
+  const key = correctionKey(body);
+  if (sent.has(key)) return;
   const status = $("feedback-status");
   sending = true;
   refreshSendButton();
   try {
     const saved = await call("POST", "/v1/feedback", body);
-    sent.set(signature, saved.id);
+    rememberSent(key, saved.id);
     status.textContent = `Đã lưu chỉnh sửa #${saved.id} cho bài ${saved.article_id}. Cảm ơn!`;
     status.className = "ok";
     status.dataset.feedbackId = saved.id;
