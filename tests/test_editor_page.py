@@ -329,6 +329,11 @@ def test_errors_are_in_vietnamese_and_clear_the_last_result(
         page.fill("#text", "Bài báo rất dài. " * 150)
         fails_with("Nội dung bài báo dài quá giới hạn máy chủ cho phép.", "payload_too_large")
         assert "over the limit of 2000" in page.inner_text("#error .detail")
+        analyse(page)
+        page.fill("#sentences", "-1")
+        fails_with("Số câu tóm tắt không hợp lệ.", "invalid_input")
+        assert "field 'sentences'" in page.inner_text("#error .detail")
+        page.fill("#sentences", "3")
 
         # Empty text is caught on the page: nothing is sent.
         analyse(page)

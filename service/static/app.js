@@ -436,6 +436,7 @@ async function sendFeedback() {
 // -- analysing --------------------------------------------------------------------------------
 
 async function analyze() {
+  if ($("analyze").disabled) return; // Ctrl+Enter while an analysis is in flight
   showError(null);
   clearResult();
   const text = $("text").value;
