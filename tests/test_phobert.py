@@ -240,12 +240,12 @@ def test_missing_weights_fail_training_before_any_work(
 
 
 def test_invalid_phobert_section_is_a_config_error() -> None:
-    from tinbai.training.config import ConfigError, TrainConfig
+    from tinbai.training.config import ConfigError, parse_config
     from tinbai.training.phobert import phobert_config
 
     for bad in ({"scratch": TINY, "overlap": 300}, {"scratch": TINY, "lrr": 1e-3}, {}):
         with pytest.raises(ConfigError, match="phobert"):
-            phobert_config(TrainConfig.model_validate({"kind": "phobert", "phobert": bad}))
+            phobert_config(parse_config({"kind": "phobert", "phobert": bad}))
 
 
 def test_shipped_configs_validate() -> None:
@@ -271,10 +271,10 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
     if not (TOKENIZER / "bpe.codes").is_file():
         pytest.skip("PhoBERT tokenizer files not in ../shared")
     from tinbai.training.build import train
-    from tinbai.training.config import TrainConfig
+    from tinbai.training.config import parse_config
 
     out = tmp_path_factory.mktemp("phobert") / "tiny-phobert"
-    config = TrainConfig.model_validate(
+    config = parse_config(
         tiny_config_dict(
             tiny_corpus,
             out,
