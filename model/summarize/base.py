@@ -21,8 +21,9 @@ CONFIG_FILE = "summarizer.json"
 
 @dataclass(frozen=True)
 class Budget:
-    """How long a summary may be: ``sentences`` (default 3), or ``max_chars``, or ``ratio`` of
-    the body's sentences. Exactly one applies; a non-empty article always gets ≥ 1 sentence."""
+    """How long a summary may be: ``sentences`` (default: limits' ``default_sentences``), or
+    ``max_chars``, or ``ratio`` of the body's sentences. Exactly one applies; a non-empty
+    article always gets ≥ 1 sentence."""
 
     sentences: int | None = None
     max_chars: int | None = None
@@ -116,7 +117,8 @@ class Summarizer:
         return {**self.config, "scorer": self.scorer_name}
 
     def summarize(self, doc: Document, budget: Budget | None = None) -> Summary:
-        budget = budget or Budget()
+        if budget is None or budget == Budget():  # no budget given: the configured length
+            budget = Budget(sentences=self.limits.default_sentences)
         if not doc.sentences:
             return Summary(())
         doc = bounded_prefix(doc, self.limits)
@@ -145,7 +147,7 @@ class Summarizer:
                 doc,
                 order,
                 scores,
-                budget.sentences or 3,
+                budget.sentences or self.limits.default_sentences,
                 float(target),
                 candidates,
                 float(self.config.get("overlap_discount", 0.0)),
@@ -253,7 +255,7 @@ def select(
     if budget.ratio is not None:
         k = max(1, round(budget.ratio * n))
     else:
-        k = budget.sentences or 3
+        k = budget.sentences or load_limits().summarizer.default_sentences
     return order[: min(k, n)]
 
 

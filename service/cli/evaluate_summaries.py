@@ -16,6 +16,7 @@ import time
 from itertools import islice
 from typing import Any
 
+from tinbai.model.limits import default_summary_sentences
 from tinbai.model.predict import default_summarizer, prepare_records
 from tinbai.model.summarize import Budget
 from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
@@ -44,7 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         help="also report each block of N consecutive rows (val's sources vary by row range)",
     )
-    p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
+    p.add_argument(
+        "--sentences",
+        type=int,
+        help="sentences per summary (default: summarizer.default_sentences, configs/limits.yaml)",
+    )
     p.add_argument("--batch-size", type=int, default=256, help="articles per batch")
 
 
@@ -79,6 +84,8 @@ class _Totals:
 def run(args: argparse.Namespace) -> int:
     """ROUGE of three systems over one file (about 65 lines: one pass that scores the
     summariser, Lead-N and the oracle on the same sentences, then one JSON object)."""
+    if args.sentences is None:
+        args.sentences = default_summary_sentences()
     if args.sentences < 1:
         raise UserError("--sentences must be at least 1")
     if args.skip < 0:
