@@ -333,12 +333,14 @@ def test_bundle_manifest_and_files(phobert_bundle: Path) -> None:
     assert not list(phobert_bundle.rglob("*.pkl")) and not list(phobert_bundle.rglob("*.bin"))
     assert not (phobert_bundle / "checkpoint-best").exists()
     assert list(raw) == [*MANIFEST_KEYS, "base_model"]  # base_model: the encoder it started from
+    assert list(raw["components"]) == ["tagger", "campaigns", "summarizer"]
     tagger, campaigns, summarizer = (
         raw["components"][k] for k in ("tagger", "campaigns", "summarizer")
     )
     assert tagger["type"] == "phobert-two-head.v1" and tagger["path"] == "."
     assert set(tagger["config"]) == {"version", "window", "aggregate", "batch_size", "base_model"}
-    assert campaigns == {"type": "cue-theme.v2", "path": ".", "config": {}}
+    assert campaigns["type"] == "cue-theme.v2" and campaigns["path"] == "."
+    assert list(campaigns["config"]) == ["default_threshold", "yaml_only_threshold"]
     # the reused default summariser says so
     assert summarizer["path"] == "summarizer" and summarizer["type"] == "ranker.v1"
     assert summarizer["config"]["reused_from"] == "default-bundle/summarizer"

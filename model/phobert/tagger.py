@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from tinbai.extras import require
 from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.campaigns.detector import load_detector
 from tinbai.model.manifest import BundleError, BundleManifest, read_file, read_json
 from tinbai.model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
 from tinbai.model.phobert.runtime import BACKENDS, Runner, pick_runner
@@ -192,7 +193,7 @@ def load_tagger(
         spec=spec,
         topic_labels=manifest.labels["topics"],
         campaign_ids=campaign_ids,
-        detector=CampaignDetector.load(path, taxonomy, manifest.thresholds),
+        detector=load_detector(path, manifest, taxonomy),
         aggregate=cfg.get("aggregate", "mean"),
         batch_size=batch_size or int(cfg.get("batch_size", 16)),
     )
