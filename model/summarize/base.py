@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, load_limits
 from tinbai.model.summarize.standalone import LazyReadings, Reading
 from tinbai.model.text import Document
@@ -69,15 +70,11 @@ class Summary:
 
 # Sentence scorers: name → factory(config dict, directory) returning score(doc) -> np.ndarray.
 Scorer = Callable[[Document], np.ndarray]
-SCORERS: dict[str, Callable[[dict[str, Any], Path | None], Scorer]] = {}
+SCORERS = registry.scorers
 
 
 def register_scorer(name: str) -> Callable:
-    def deco(factory: Callable[[dict[str, Any], Path | None], Scorer]) -> Callable:
-        SCORERS[name] = factory
-        return factory
-
-    return deco
+    return registry.scorers.register(name)
 
 
 @register_scorer("lead.v1")
