@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+from tinbai.model.tagging import softmax
 from tinbai.model.text import Document
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -84,10 +85,7 @@ class TopicClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Softmax of the logits divided by ``params["temperature"]`` (fitted on out-of-fold
         training scores when the recipe asks for it; 1 in older bundles)."""
-        z = self.decision(texts) / float(self.params.get("temperature", 1.0))
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(self.decision(texts) / float(self.params.get("temperature", 1.0)))
 
     def to_config(self) -> dict[str, Any]:
         """What the bundle's ``components`` map records: label order and parameters (the

@@ -22,18 +22,13 @@ from typing import Any
 import numpy as np
 from tinbai.model.classical.ngram_lm import NgramLM
 from tinbai.model.classical.topic import TopicClassifier, topic_text
+from tinbai.model.tagging import softmax
 from tinbai.model.text import Document
 
 TOKEN = re.compile(r"(?u)\b\w+\b")  # the same syllables TopicClassifier's vectorizer reads
 META = "topic.json"
 LM_VOCAB = "topic_lm_vocab.txt"
 LM_WEIGHTS = "topic_lm.npz"
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class SyllableIds:

@@ -31,7 +31,7 @@ from tinbai.model.campaigns.detector import load_detector
 from tinbai.model.manifest import BundleError, BundleManifest, read_file, read_json
 from tinbai.model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
 from tinbai.model.phobert.runtime import BACKENDS, Runner, pick_runner
-from tinbai.model.tagging import TagResult, rank_topics
+from tinbai.model.tagging import TagResult, rank_topics, softmax
 from tinbai.model.taxonomy import Taxonomy
 from tinbai.model.text import Document
 
@@ -53,12 +53,6 @@ def write_tagger_config(
         "base_model": base_model,
     }
     (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -126,7 +120,7 @@ class PhobertTagger:
 
     def probabilities(self, docs: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
         topic, camp = self.logits(self.texts(docs))
-        return _softmax(topic), _sigmoid(camp)
+        return softmax(topic), _sigmoid(camp)
 
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         if not docs:
