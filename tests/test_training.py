@@ -116,3 +116,17 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     shipped = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")
     assert shipped.taxonomy_path().is_file() and all(p.is_file() for p in shipped.label_paths())
     assert shipped.output_dir().resolve() == DEFAULT_BUNDLE_DIR.resolve()
+
+
+def test_a_misspelt_scratch_encoder_key_is_rejected() -> None:
+    """RobertaConfig would keep ``hiden_size`` silently and build a full-size encoder."""
+    from tinbai.training.config import parse_config
+
+    with pytest.raises(ConfigError, match=r"phobert\.scratch\.hiden_size: Extra inputs"):
+        parse_config({"kind": "phobert", "phobert": {"scratch": {"hiden_size": 8}}})
+    with pytest.raises(ConfigError, match="set base_model"):
+        parse_config({"kind": "phobert", "phobert": {"scratch": {}}})
+    small = parse_config({"kind": "phobert", "phobert": {"scratch": {"hidden_size": 8}}})
+    assert small.phobert.scratch is not None and small.phobert.scratch.kwargs() == {
+        "hidden_size": 8
+    }

@@ -126,15 +126,34 @@ class SummarizerTrainConfig(BaseModel):
     anchor_lead_paragraph: bool = True  # keep a short opening paragraph's first sentence
 
 
+class ScratchEncoderConfig(BaseModel):
+    """``phobert.scratch``: the ``RobertaConfig`` of an encoder initialised at random (vocabulary,
+    positions and special tokens come from the tokenizer). Typed, because ``RobertaConfig``
+    itself keeps any misspelt keyword without a word; a field left out keeps its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hidden_size: int | None = Field(None, ge=1)
+    num_hidden_layers: int | None = Field(None, ge=1)
+    num_attention_heads: int | None = Field(None, ge=1)
+    intermediate_size: int | None = Field(None, ge=1)
+    hidden_act: str | None = None
+    hidden_dropout_prob: float | None = Field(None, ge=0, lt=1)
+    attention_probs_dropout_prob: float | None = Field(None, ge=0, lt=1)
+    initializer_range: float | None = Field(None, gt=0)
+    layer_norm_eps: float | None = Field(None, gt=0)
+
+    def kwargs(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class PhobertConfig(BaseModel):
     """The ``phobert:`` section of a training config."""
 
     model_config = ConfigDict(extra="forbid")
 
     base_model: str | None = None  # hub id or local dir of pre-trained weights; None = random init
-    scratch: dict[str, Any] = Field(
-        default_factory=dict
-    )  # RobertaConfig kwargs when base_model is None
+    scratch: ScratchEncoderConfig | None = None  # a random encoder, when base_model is None
     tokenizer: str = (
         "phobert-tokenizer"  # vocab.txt + bpe.codes; relative paths read from ../shared
     )
@@ -172,7 +191,7 @@ class PhobertConfig(BaseModel):
     def _check(self) -> PhobertConfig:
         if self.overlap >= self.max_length - 2:
             raise ValueError("overlap must be smaller than max_length - 2")
-        if self.base_model is None and not self.scratch:
+        if self.base_model is None and (self.scratch is None or not self.scratch.kwargs()):
             raise ValueError("set base_model (pre-trained weights) or scratch (a RobertaConfig)")
         return self
 

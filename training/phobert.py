@@ -228,7 +228,7 @@ def build_model(cfg: PhobertConfig, tokenizer: Any, n_topics: int, n_campaigns: 
             "bos_token_id": tokenizer.cls_token_id,
             "eos_token_id": tokenizer.sep_token_id,
             "type_vocab_size": 1,
-            **cfg.scratch,
+            **(cfg.scratch.kwargs() if cfg.scratch is not None else {}),
         }
         encoder = random_encoder(scratch)
     if encoder.config.max_position_embeddings < cfg.max_length + 2:
