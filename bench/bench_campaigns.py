@@ -30,7 +30,7 @@ from tinbai.training.campaigns import (  # noqa: E402
     read_label_files,
     train_campaign_detector,
 )
-from tinbai.training.config import load_config, resolve_repo  # noqa: E402
+from tinbai.training.config import load_config  # noqa: E402
 
 
 def table(title: str, per: dict, extra: str = "") -> None:
@@ -49,9 +49,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write every figure as JSON here")
     args = ap.parse_args()
     config = load_config(args.config)
-    taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
+    taxonomy = load_taxonomy(config.taxonomy_path())
     t0 = time.time()
-    articles = join_texts(read_label_files([resolve_repo(p) for p in config.campaigns.labels]))
+    articles = join_texts(read_label_files(config.label_paths()))
     probs = topic_probability_fn(TopicClassifier.load(DEFAULT_BUNDLE_DIR))
     detector, report = train_campaign_detector(
         config.campaigns, articles, taxonomy, config.seed, probs

@@ -30,12 +30,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def dev_texts(bundle: Path, limit: int | None) -> tuple[list[str], list[str]]:
     from tinbai.model.bundle import read_manifest
     from tinbai.model.phobert.inputs import MERGES_FILE, VOCAB_FILE, WindowSpec, load_tokenizer
-    from tinbai.training.config import TrainConfig, resolve_data
+    from tinbai.training.config import parse_config, resolve_data
     from tinbai.training.data import fingerprint_files
     from tinbai.training.phobert import cache_root, load_topic_split, phobert_config
 
     manifest = read_manifest(bundle)
-    config = TrainConfig.model_validate(manifest.training["config"])
+    config = parse_config(manifest.training["config"])
     cfg = phobert_config(config)
     window = json.loads((bundle / "phobert.json").read_text(encoding="utf-8"))["window"]
     tok_dir = bundle / "tokenizer"

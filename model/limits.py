@@ -26,6 +26,8 @@ class SummarizerLimits(BaseModel):
 
     max_sentences: PositiveInt = 1000
     max_feature_cells: PositiveInt = 2_000_000
+    # A summary's length when the caller gives no budget (CLI, HTTP API, Python API).
+    default_sentences: PositiveInt = 3
 
 
 class Limits(BaseModel):
@@ -38,3 +40,8 @@ class Limits(BaseModel):
 def load_limits(path: Path = DEFAULT_LIMITS_PATH) -> Limits:
     """Read and validate a limits file (cached: read once a process)."""
     return read_validated(path, Limits, LimitsError)
+
+
+def default_summary_sentences() -> int:
+    """The one configured default summary length (``summarizer.default_sentences``)."""
+    return load_limits().summarizer.default_sentences

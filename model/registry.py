@@ -96,6 +96,15 @@ topic_models = Registry(
 campaign_detectors = Registry(
     "campaign detector", {"cue-theme.v2": "tinbai.model.campaigns:CampaignDetector"}
 )
+# Summary sentence scorers: name → factory(config, directory) returning score(doc); a bundle's
+# summarizer.json names one. Declared here, so naming a scorer needs no import side effect.
+scorers = Registry(
+    "sentence scorer",
+    {
+        "lead.v1": "tinbai.model.summarize.base:_lead",
+        "ranker.v1": "tinbai.model.summarize.ranker:_ranker",
+    },
+)
 # Archive input formats: name → a class with ``suffixes`` (file ending → kind), ``scan`` and
 # ``read``; registered by service/batch/reader.py, so a new format is one class there.
 archive_formats = Registry("archive format")

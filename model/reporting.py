@@ -8,12 +8,15 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 
-def describe_errors(exc: ValidationError, prefix: str = "") -> str:
+def describe_errors(exc: ValidationError, prefix: str = "", skip: int = 0) -> str:
     """Every problem of a pydantic error as ``field.path: message``, joined by ``; `` — the
-    line a user reads instead of a traceback (``prefix`` names the enclosing section)."""
-    return "; ".join(
-        f"{prefix}{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-    )
+    line a user reads instead of a traceback (``prefix`` names the enclosing section; ``skip``
+    drops leading path parts a reader never wrote, such as a tagged union's tag)."""
+    lines = []
+    for e in exc.errors():
+        where = prefix + ".".join(str(x) for x in e["loc"][skip:])
+        lines.append(f"{where}: {e['msg']}" if where else e["msg"])  # a whole-model check
+    return "; ".join(lines)
 
 
 def progress_bar(

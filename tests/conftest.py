@@ -117,8 +117,8 @@ def tiny_config_dict(
 def tiny_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A classical bundle trained in a second or two from the generated corpus."""
     from tinbai.training.build import train_classical
-    from tinbai.training.config import TrainConfig
+    from tinbai.training.config import parse_config
 
     out = tmp_path_factory.mktemp("bundles") / "tiny"
-    config = TrainConfig.model_validate(tiny_config_dict(tiny_corpus, out, topics={"c": 10.0}))
+    config = parse_config(tiny_config_dict(tiny_corpus, out, topics={"c": 10.0}))
     return train_classical(config, out)

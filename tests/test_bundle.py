@@ -194,6 +194,9 @@ MANIFEST_KEYS = [
 ]
 
 
+COMPONENT_KEYS = ["labels", "params"]  # tfidf-linear.v1's config (weights are files)
+
+
 def test_save_bundle_round_trip_and_exact_manifest(tiny_bundle: Path, tmp_path: Path) -> None:
     """save_bundle(load_bundle(b)'s parts) gives a bundle that predicts the same, with exactly
     the manifest keys and a components map naming type, path and config of every part."""
@@ -210,8 +213,20 @@ def test_save_bundle_round_trip_and_exact_manifest(tiny_bundle: Path, tmp_path: 
     out = save_bundle(tmp_path / "saved", a.manifest.model_copy(deep=True), a.taxonomy, parts)
     raw = json.loads((out / "bundle.json").read_text(encoding="utf-8"))
     assert list(raw) == MANIFEST_KEYS
-    assert raw["components"]["topics"] == {"type": "tfidf-linear.v1", "path": ".", "config": {}}
-    assert raw["components"]["campaigns"]["type"] == "cue-theme.v2"
+    assert list(raw["components"]) == ["topics", "campaigns", "summarizer"]
+    topics = raw["components"]["topics"]
+    assert list(topics) == ["type", "path", "config"] and list(topics["config"]) == COMPONENT_KEYS
+    assert topics["type"] == "tfidf-linear.v1" and topics["path"] == "."
+    assert topics["config"]["labels"] == raw["labels"]["topics"]
+    assert set(topics["config"]["params"]) >= {"ngram_max", "title_weight", "min_df", "max_df"}
+    assert raw["components"]["campaigns"] == {
+        "type": "cue-theme.v2",
+        "path": ".",
+        "config": {
+            "default_threshold": a.tagger.campaigns.default_threshold,
+            "yaml_only_threshold": a.tagger.campaigns.fallback[1],
+        },
+    }
     assert raw["components"]["summarizer"] == {
         "type": "ranker.v1",
         "path": "summarizer",
@@ -237,3 +252,23 @@ def test_the_shipped_bundle_layout_still_loads() -> None:
     bundle = load_bundle(DEFAULT_BUNDLE_DIR)
     assert bundle.manifest.components["summarizer"].path == "summarizer"
     assert bundle.summarizer is not None
+
+
+def test_loading_follows_the_components_map(tiny_bundle: Path, tmp_path: Path) -> None:
+    """The manifest's component configs are what the loader uses, through the registry: a
+    config there beats the part's own file, and an unknown type is one clear error."""
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_bundle, copy)
+    raw = json.loads((copy / "bundle.json").read_text(encoding="utf-8"))
+    raw["components"]["campaigns"]["config"]["default_threshold"] = 0.123
+    raw["components"]["topics"]["config"]["params"]["temperature"] = 100.0
+    (copy / "bundle.json").write_text(json.dumps(raw), encoding="utf-8")
+    bundle = load_bundle(copy)
+    assert bundle.tagger.campaigns.default_threshold == 0.123
+    flat = bundle.tagger.topics.predict_docs(_docs()[:1])[0]
+    sharp = load_bundle(tiny_bundle).tagger.topics.predict_docs(_docs()[:1])[0]
+    assert flat.max() < sharp.max()  # the manifest's temperature was applied
+    raw["components"]["topics"]["type"] = "tfidf-linear.v9"
+    (copy / "bundle.json").write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(BundleError, match=r"unknown topic model 'tfidf-linear\.v9'"):
+        load_bundle(copy)

@@ -100,8 +100,8 @@ def test_loading_the_classical_bundle_imports_no_torch_nor_ray() -> None:
 
 def test_the_loader_and_the_kinds_taggers_do_not_import_each_other() -> None:
     """bundle.py names no tagger module (registry.kinds does, lazily); the transformer tagger
-    reads its files through model/manifest.py, not the loader. (model/classical/tagger.py
-    still imports tinbai.model.bundle at module level: its owner moves that import next.)"""
+    reads its files through model/manifest.py, not the loader, and so do the classical
+    tagger and the parts it loads (topic models, campaign detector)."""
 
     def imported(path: Path) -> set[str]:
         found = set()
@@ -115,4 +115,7 @@ def test_the_loader_and_the_kinds_taggers_do_not_import_each_other() -> None:
     loader = imported(ROOT / "model" / "bundle.py")
     assert not {m for m in loader if m.endswith(".tagger")}
     assert "tinbai.model.bundle" not in imported(ROOT / "model" / "phobert" / "tagger.py")
+    for part in ("classical/tagger.py", "classical/topic.py", "classical/topic_ensemble.py"):
+        assert "tinbai.model.bundle" not in imported(ROOT / "model" / part), part
+    assert "tinbai.model.bundle" not in imported(ROOT / "model" / "campaigns" / "detector.py")
     assert "tinbai.model.bundle" not in imported(ROOT / "model" / "manifest.py")

@@ -240,12 +240,12 @@ def test_missing_weights_fail_training_before_any_work(
 
 
 def test_invalid_phobert_section_is_a_config_error() -> None:
-    from tinbai.training.config import ConfigError, TrainConfig
+    from tinbai.training.config import ConfigError, parse_config
     from tinbai.training.phobert import phobert_config
 
     for bad in ({"scratch": TINY, "overlap": 300}, {"scratch": TINY, "lrr": 1e-3}, {}):
         with pytest.raises(ConfigError, match="phobert"):
-            phobert_config(TrainConfig.model_validate({"kind": "phobert", "phobert": bad}))
+            phobert_config(parse_config({"kind": "phobert", "phobert": bad}))
 
 
 def test_shipped_configs_validate() -> None:
@@ -271,10 +271,10 @@ def phobert_bundle(tiny_corpus: dict[str, Path], tmp_path_factory: pytest.TempPa
     if not (TOKENIZER / "bpe.codes").is_file():
         pytest.skip("PhoBERT tokenizer files not in ../shared")
     from tinbai.training.build import train
-    from tinbai.training.config import TrainConfig
+    from tinbai.training.config import parse_config
 
     out = tmp_path_factory.mktemp("phobert") / "tiny-phobert"
-    config = TrainConfig.model_validate(
+    config = parse_config(
         tiny_config_dict(
             tiny_corpus,
             out,
@@ -333,12 +333,14 @@ def test_bundle_manifest_and_files(phobert_bundle: Path) -> None:
     assert not list(phobert_bundle.rglob("*.pkl")) and not list(phobert_bundle.rglob("*.bin"))
     assert not (phobert_bundle / "checkpoint-best").exists()
     assert list(raw) == [*MANIFEST_KEYS, "base_model"]  # base_model: the encoder it started from
+    assert list(raw["components"]) == ["tagger", "campaigns", "summarizer"]
     tagger, campaigns, summarizer = (
         raw["components"][k] for k in ("tagger", "campaigns", "summarizer")
     )
     assert tagger["type"] == "phobert-two-head.v1" and tagger["path"] == "."
     assert set(tagger["config"]) == {"version", "window", "aggregate", "batch_size", "base_model"}
-    assert campaigns == {"type": "cue-theme.v2", "path": ".", "config": {}}
+    assert campaigns["type"] == "cue-theme.v2" and campaigns["path"] == "."
+    assert list(campaigns["config"]) == ["default_threshold", "yaml_only_threshold"]
     # the reused default summariser says so
     assert summarizer["path"] == "summarizer" and summarizer["type"] == "ranker.v1"
     assert summarizer["config"]["reused_from"] == "default-bundle/summarizer"

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 from tinbai.service.cli import main
 from tinbai.training.config import ConfigError, load_config
 
@@ -61,3 +62,71 @@ def test_train_cli_reports_config_errors(
 def test_shipped_default_config_is_valid() -> None:
     cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")
     assert cfg.kind == "classical" and cfg.seed == 13
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("kind: classical\nepochs: 3\n", r"^\S+: invalid training config: epochs: Extra inputs"),
+        ("topics: {c: 1.0, cc: 2.0}\n", r"topics\.cc: Extra inputs"),
+        (
+            "kind: phobert\nphobert: {scratch: {hidden_size: 8}, lrr: 0.1}\n",
+            r"phobert\.lrr: Extra inputs",
+        ),
+        ("kind: classical\nphobert: {scratch: {hidden_size: 8}}\n", r"phobert: Extra inputs"),
+        ("kind: phobert\n", r"phobert: Field required"),
+    ],
+)
+def test_unknown_or_misplaced_keys_are_rejected_by_name(
+    tmp_path: Path, text: str, named: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=named):
+        load_config(bad)
+
+
+def test_wrong_kind_is_rejected() -> None:
+    from tinbai.training.config import parse_config
+
+    for kind in ("mystery", "Classical", 3):
+        with pytest.raises(ConfigError, match="kind must be 'classical' or 'phobert'"):
+            parse_config({"kind": kind})
+
+
+def test_kind_picks_the_typed_recipe(tmp_path: Path) -> None:
+    from tinbai.training.config import ClassicalTrainConfig, PhobertTrainConfig, parse_config
+
+    assert isinstance(parse_config({}), ClassicalTrainConfig)  # no kind: classical
+    config = parse_config({"kind": "phobert", "phobert": {"scratch": {"hidden_size": 8}}})
+    assert isinstance(config, PhobertTrainConfig) and config.phobert.max_length == 256
+
+
+def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipes" / "r.yaml"
+    recipe.parent.mkdir()
+    recipe.write_text(
+        "output: ../out/b\ntaxonomy: tax.yaml\ncampaigns: {labels: [l.jsonl, /abs/l.jsonl]}\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(recipe)
+    base = recipe.parent.resolve()
+    assert cfg.output_dir() == base / "../out/b" and cfg.taxonomy_path() == base / "tax.yaml"
+    assert cfg.label_paths() == [base / "l.jsonl", Path("/abs/l.jsonl")]
+    shipped = load_config(Path(__file__).resolve().parents[1] / "configs" / "default.yaml")
+    assert shipped.taxonomy_path().is_file() and all(p.is_file() for p in shipped.label_paths())
+    assert shipped.output_dir().resolve() == DEFAULT_BUNDLE_DIR.resolve()
+
+
+def test_a_misspelt_scratch_encoder_key_is_rejected() -> None:
+    """RobertaConfig would keep ``hiden_size`` silently and build a full-size encoder."""
+    from tinbai.training.config import parse_config
+
+    with pytest.raises(ConfigError, match=r"phobert\.scratch\.hiden_size: Extra inputs"):
+        parse_config({"kind": "phobert", "phobert": {"scratch": {"hiden_size": 8}}})
+    with pytest.raises(ConfigError, match="set base_model"):
+        parse_config({"kind": "phobert", "phobert": {"scratch": {}}})
+    small = parse_config({"kind": "phobert", "phobert": {"scratch": {"hidden_size": 8}}})
+    assert small.phobert.scratch is not None and small.phobert.scratch.kwargs() == {
+        "hidden_size": 8
+    }

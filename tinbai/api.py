@@ -126,16 +126,27 @@ class Tinbai:
         return out
 
     def summarize(
-        self, text: str, sentences: int = 3, *, title: str | None = None, id: str | None = None
+        self,
+        text: str,
+        sentences: int | None = None,
+        *,
+        title: str | None = None,
+        id: str | None = None,
     ) -> Summary:
-        """An extractive summary of ``sentences`` sentences (fewer in a shorter article). Raises
+        """An extractive summary of ``sentences`` sentences (fewer in a shorter article; None:
+        ``summarizer.default_sentences`` of configs/limits.yaml). Raises
         :class:`~tinbai.model.article.ArticleError` for an empty body: a headline alone has
         nothing to summarise."""
         budget = Budget(sentences=sentences)
         return Summary(_one(summarize_records(self.bundle, [_record(text, title, id)], budget)[0]))
 
     def analyze(
-        self, text: str, title: str | None = None, *, sentences: int = 3, id: str | None = None
+        self,
+        text: str,
+        title: str | None = None,
+        *,
+        sentences: int | None = None,
+        id: str | None = None,
     ) -> Analysis:
         """Tags and a summary at once: the union of :meth:`tag`'s and :meth:`summarize`'s
         rows (same ``id``). Raises as :meth:`summarize` does."""

@@ -16,7 +16,7 @@ from tinbai.model.classical.topic_ensemble import EnsembleTopicClassifier
 from tinbai.model.taxonomy import load_taxonomy
 from tinbai.model.text import Document, prepare
 from tinbai.training.campaigns import join_texts, read_label_files, train_campaign_detector
-from tinbai.training.config import TrainConfig, resolve_data, resolve_repo
+from tinbai.training.config import TrainConfig, resolve_data
 from tinbai.training.data import fingerprint_files, read_rows
 from tinbai.training.metrics import campaign_metrics, topic_metrics
 from tinbai.training.topics import load_topic_texts, train_topic_component
@@ -52,8 +52,8 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
     """Topic model, campaign detector, optional summariser, then :func:`save_bundle` (about
     65 lines: each step is one call; what is left is the metrics and the manifest)."""
     seed_everything(config.seed)
-    out = Path(output or resolve_repo(config.output))
-    taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
+    out = Path(output or config.output_dir())
+    taxonomy = load_taxonomy(config.taxonomy_path())
     t0 = time.time()
 
     train_path = resolve_data(config.topics.train)
@@ -67,7 +67,7 @@ def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
         metrics["topics_dev"]["macro_f1"],
     )
 
-    label_paths = [resolve_repo(p) for p in config.campaigns.labels]
+    label_paths = config.label_paths()
     articles = join_texts(read_label_files(label_paths))
     detector, report = train_campaign_detector(
         config.campaigns, articles, taxonomy, config.seed, topic_probability_fn(topics)

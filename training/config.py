@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from tinbai.model.paths import CONFIG_DIR, SHARED_DIR
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from tinbai.model.paths import CONFIG_DIR, DEFAULT_BUNDLE_DIR, SHARED_DIR
+from tinbai.model.phobert.inputs import WindowSpec
 from tinbai.model.reporting import describe_errors
+
+TAXONOMY_PATH = CONFIG_DIR / "taxonomy.yaml"
 
 
 class ConfigError(ValueError):
@@ -112,22 +126,163 @@ class SummarizerTrainConfig(BaseModel):
     anchor_lead_paragraph: bool = True  # keep a short opening paragraph's first sentence
 
 
-class TrainConfig(BaseModel):
-    """A recipe for ``tinbai train``. Relative data paths are read from the shared data folder
-    (``TINBAI_SHARED_DIR``, default ``../shared``); ``output`` is relative to the repository."""
+class ScratchEncoderConfig(BaseModel):
+    """``phobert.scratch``: the ``RobertaConfig`` of an encoder initialised at random (vocabulary,
+    positions and special tokens come from the tokenizer). Typed, because ``RobertaConfig``
+    itself keeps any misspelt keyword without a word; a field left out keeps its default."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["classical", "phobert"] = "classical"
+    hidden_size: int | None = Field(None, ge=1)
+    num_hidden_layers: int | None = Field(None, ge=1)
+    num_attention_heads: int | None = Field(None, ge=1)
+    intermediate_size: int | None = Field(None, ge=1)
+    hidden_act: str | None = None
+    hidden_dropout_prob: float | None = Field(None, ge=0, lt=1)
+    attention_probs_dropout_prob: float | None = Field(None, ge=0, lt=1)
+    initializer_range: float | None = Field(None, gt=0)
+    layer_norm_eps: float | None = Field(None, gt=0)
+
+    def kwargs(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class PhobertConfig(BaseModel):
+    """The ``phobert:`` section of a training config."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str | None = None  # hub id or local dir of pre-trained weights; None = random init
+    scratch: ScratchEncoderConfig | None = None  # a random encoder, when base_model is None
+    tokenizer: str = (
+        "phobert-tokenizer"  # vocab.txt + bpe.codes; relative paths read from ../shared
+    )
+    max_length: int = Field(256, ge=8, le=512)
+    overlap: int = Field(64, ge=0)
+    max_windows: int | None = Field(4, ge=1)  # windows per article at evaluation / serving
+    train_windows: int = Field(1, ge=1)  # windows per article used for training
+    aggregate: Literal["mean", "max"] = "mean"
+    pooling: Literal["cls", "mean"] = "cls"
+    dropout: float = Field(0.1, ge=0, lt=1)
+    lr: float = Field(3e-5, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.06, ge=0, lt=1)
+    batch_size: int = Field(32, ge=1)
+    eval_batch_size: int = Field(64, ge=1)
+    epochs: int = Field(3, ge=1)
+    # Batches between two dev evaluations; None = one pass over the training windows. Each
+    # epoch draws a fresh permutation, so a short epoch still sees different articles.
+    steps_per_epoch: int | None = Field(None, ge=1)
+    patience: int = Field(1, ge=0)  # epochs without dev improvement before stopping
+    grad_clip: float = Field(1.0, gt=0)
+    class_weighting: Literal["none", "balanced", "sqrt"] = "sqrt"
+    max_campaign_pos_weight: float = Field(20.0, ge=1)
+    campaign_loss_weight: float = Field(1.0, ge=0)
+    campaign_oversample: int = Field(1, ge=1)  # campaign-labelled rows repeated per epoch
+    campaign_val_fraction: float = Field(0.25, gt=0, lt=1)
+    max_train_articles: int | None = Field(None, ge=1)  # seeded subset of the topic training set
+    dev_eval_articles: int | None = Field(None, ge=1)  # dev subset for per-epoch evaluation
+    compare_head_only: bool = True  # also report dev accuracy with one (head) window
+    threads: int = Field(2, ge=1)
+    num_proc: int = Field(1, ge=1)  # processes for segmentation
+    cache_dir: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PhobertConfig:
+        if self.overlap >= self.max_length - 2:
+            raise ValueError("overlap must be smaller than max_length - 2")
+        if self.base_model is None and (self.scratch is None or not self.scratch.kwargs()):
+            raise ValueError("set base_model (pre-trained weights) or scratch (a RobertaConfig)")
+        return self
+
+    def window_spec(self, max_windows: int | None | Literal["config"] = "config") -> WindowSpec:
+        n = self.max_windows if max_windows == "config" else max_windows
+        return WindowSpec(self.max_length, self.overlap, n)
+
+
+class _TrainConfigBase(BaseModel):
+    """What every bundle kind's recipe has. Relative data paths (``topics.train``/``dev``,
+    ``campaigns.dev``, ``summarizer.train``/``val``) are read from the shared data folder
+    (``TINBAI_SHARED_DIR``, default ``../shared``) unless they exist as given. Relative
+    ``output``, ``taxonomy`` and ``campaigns.labels`` paths are read from the directory of the
+    config file (from the current directory for a config built in code): see :meth:`resolve`."""
+
+    model_config = ConfigDict(extra="forbid")
+
     name: str = "tinbai-default"
     version: str = "0.1.0"
     seed: int = 13
-    output: str = "model/assets/default-bundle"
-    taxonomy: str = "configs/taxonomy.yaml"
+    output: str | None = None  # None = the shipped default bundle (train refuses without --force)
+    taxonomy: str | None = None  # None = the taxonomy tinbai ships (configs/taxonomy.yaml)
     topics: TopicTrainConfig = Field(default_factory=TopicTrainConfig)
     campaigns: CampaignTrainConfig = Field(default_factory=CampaignTrainConfig)
+    _base_dir: Path | None = PrivateAttr(None)  # the config file's directory, set by load_config
+
+    def resolve(self, path: str) -> Path:
+        """``path`` from the config: as is when absolute, else under the config file's
+        directory (the current directory for a config built in code)."""
+        p = Path(path)
+        return p if p.is_absolute() else (self._base_dir or Path.cwd()) / p
+
+    def output_dir(self) -> Path:
+        return self.resolve(self.output) if self.output is not None else DEFAULT_BUNDLE_DIR
+
+    def taxonomy_path(self) -> Path:
+        return self.resolve(self.taxonomy) if self.taxonomy is not None else TAXONOMY_PATH
+
+    def label_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.campaigns.labels]
+
+
+class ClassicalTrainConfig(_TrainConfigBase):
+    """The ``classical`` bundle: TF-IDF topic model, campaign detector, ranked summaries."""
+
+    kind: Literal["classical"] = "classical"
     summarizer: SummarizerTrainConfig | None = Field(default_factory=SummarizerTrainConfig)
-    phobert: dict[str, Any] | None = None  # the transformer recipe, validated by its trainer
+
+
+class PhobertTrainConfig(_TrainConfigBase):
+    """The ``phobert`` bundle: one fine-tuned encoder with a topic and a campaign head; its
+    summaries reuse the default bundle's summariser (``summarizer`` must stay null)."""
+
+    kind: Literal["phobert"]
+    phobert: PhobertConfig
+    summarizer: None = None
+
+
+def _kind(raw: Any) -> str | None:
+    """The union's tag: ``kind``, which a recipe may leave out to mean ``classical``."""
+    if isinstance(raw, dict):
+        return raw.get("kind", "classical")
+    return getattr(raw, "kind", None)
+
+
+# A recipe for ``tinbai train``: one model per bundle kind, chosen by ``kind``.
+AnyTrainConfig = ClassicalTrainConfig | PhobertTrainConfig
+TrainConfig = Annotated[
+    Annotated[ClassicalTrainConfig, Tag("classical")]
+    | Annotated[PhobertTrainConfig, Tag("phobert")],
+    Discriminator(
+        _kind,
+        custom_error_type="invalid_kind",
+        custom_error_message="kind must be 'classical' or 'phobert'",
+        custom_error_context={"discriminator": "kind"},
+    ),
+]
+_TRAIN_CONFIG: TypeAdapter[AnyTrainConfig] = TypeAdapter(TrainConfig)
+
+
+def parse_config(raw: Any, base_dir: Path | None = None) -> AnyTrainConfig:
+    """``raw`` (a mapping) validated as a training config, or one :class:`ConfigError` naming
+    every bad field (``topics.c: …``, ``phobert.lrr: Extra inputs are not permitted``)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        config = _TRAIN_CONFIG.validate_python(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid training config: {describe_errors(exc, skip=1)}") from None
+    config._base_dir = base_dir
+    return config
 
 
 def resolve_data(path: str) -> Path:
@@ -135,19 +290,16 @@ def resolve_data(path: str) -> Path:
     return p if p.is_absolute() or p.exists() else SHARED_DIR / p
 
 
-def resolve_repo(path: str) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else CONFIG_DIR.parent / p
-
-
-def load_config(path: str | Path) -> TrainConfig:
+def load_config(path: str | Path) -> AnyTrainConfig:
+    """The recipe in the YAML file ``path``; its relative paths resolve against its folder."""
     try:
         with open(path, encoding="utf-8") as fh:
             raw = yaml.safe_load(fh) or {}
-        return TrainConfig.model_validate(raw)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid training config: {describe_errors(exc)}") from None
+    try:
+        return parse_config(raw, Path(path).resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

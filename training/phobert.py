@@ -29,10 +29,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tinbai.model.bundle import BundleManifest, SavedFiles, reused_summarizer, save_bundle
 from tinbai.model.campaigns import CampaignDetector
 from tinbai.model.campaigns.matcher import CueMatcher
@@ -53,7 +52,7 @@ from tinbai.model.phobert.tagger import (
     PhobertTagger,
     write_tagger_config,
 )
-from tinbai.model.reporting import describe_errors, progress_bar
+from tinbai.model.reporting import progress_bar
 from tinbai.model.taxonomy import Taxonomy, load_taxonomy
 from tinbai.model.text import prepare
 from tinbai.training.campaigns import (
@@ -66,9 +65,10 @@ from tinbai.training.campaigns import (
 from tinbai.training.config import (
     CampaignTrainConfig,
     ConfigError,
+    PhobertConfig,
+    PhobertTrainConfig,
     TrainConfig,
     resolve_data,
-    resolve_repo,
 )
 from tinbai.training.data import fingerprint_files, read_rows
 from tinbai.training.metrics import campaign_metrics, topic_metrics
@@ -78,68 +78,11 @@ log = logging.getLogger(__name__)
 DATA_FORMAT = "phobert-data.v1"  # bump when segmentation/tokenisation of cached rows changes
 
 
-class PhobertConfig(BaseModel):
-    """The ``phobert:`` section of a training config."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_model: str | None = None  # hub id or local dir of pre-trained weights; None = random init
-    scratch: dict[str, Any] = Field(
-        default_factory=dict
-    )  # RobertaConfig kwargs when base_model is None
-    tokenizer: str = (
-        "phobert-tokenizer"  # vocab.txt + bpe.codes; relative paths read from ../shared
-    )
-    max_length: int = Field(256, ge=8, le=512)
-    overlap: int = Field(64, ge=0)
-    max_windows: int | None = Field(4, ge=1)  # windows per article at evaluation / serving
-    train_windows: int = Field(1, ge=1)  # windows per article used for training
-    aggregate: Literal["mean", "max"] = "mean"
-    pooling: Literal["cls", "mean"] = "cls"
-    dropout: float = Field(0.1, ge=0, lt=1)
-    lr: float = Field(3e-5, gt=0)
-    weight_decay: float = Field(0.01, ge=0)
-    warmup_ratio: float = Field(0.06, ge=0, lt=1)
-    batch_size: int = Field(32, ge=1)
-    eval_batch_size: int = Field(64, ge=1)
-    epochs: int = Field(3, ge=1)
-    # Batches between two dev evaluations; None = one pass over the training windows. Each
-    # epoch draws a fresh permutation, so a short epoch still sees different articles.
-    steps_per_epoch: int | None = Field(None, ge=1)
-    patience: int = Field(1, ge=0)  # epochs without dev improvement before stopping
-    grad_clip: float = Field(1.0, gt=0)
-    class_weighting: Literal["none", "balanced", "sqrt"] = "sqrt"
-    max_campaign_pos_weight: float = Field(20.0, ge=1)
-    campaign_loss_weight: float = Field(1.0, ge=0)
-    campaign_oversample: int = Field(1, ge=1)  # campaign-labelled rows repeated per epoch
-    campaign_val_fraction: float = Field(0.25, gt=0, lt=1)
-    max_train_articles: int | None = Field(None, ge=1)  # seeded subset of the topic training set
-    dev_eval_articles: int | None = Field(None, ge=1)  # dev subset for per-epoch evaluation
-    compare_head_only: bool = True  # also report dev accuracy with one (head) window
-    threads: int = Field(2, ge=1)
-    num_proc: int = Field(1, ge=1)  # processes for segmentation
-    cache_dir: str | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> PhobertConfig:
-        if self.overlap >= self.max_length - 2:
-            raise ValueError("overlap must be smaller than max_length - 2")
-        if self.base_model is None and not self.scratch:
-            raise ValueError("set base_model (pre-trained weights) or scratch (a RobertaConfig)")
-        return self
-
-    def window_spec(self, max_windows: int | None | Literal["config"] = "config") -> WindowSpec:
-        n = self.max_windows if max_windows == "config" else max_windows
-        return WindowSpec(self.max_length, self.overlap, n)
-
-
 def phobert_config(config: TrainConfig) -> PhobertConfig:
-    from pydantic import ValidationError
-
-    try:
-        return PhobertConfig.model_validate(config.phobert or {})
-    except ValidationError as exc:
-        raise ConfigError(f"invalid phobert config: {describe_errors(exc, 'phobert.')}") from None
+    """The typed ``phobert:`` section (validated with the config: see :func:`parse_config`)."""
+    if not isinstance(config, PhobertTrainConfig):
+        raise ConfigError(f"a {config.kind} config has no phobert section")
+    return config.phobert
 
 
 def cache_root(cfg: PhobertConfig) -> Path:
@@ -285,7 +228,7 @@ def build_model(cfg: PhobertConfig, tokenizer: Any, n_topics: int, n_campaigns: 
             "bos_token_id": tokenizer.cls_token_id,
             "eos_token_id": tokenizer.sep_token_id,
             "type_vocab_size": 1,
-            **cfg.scratch,
+            **(cfg.scratch.kwargs() if cfg.scratch is not None else {}),
         }
         encoder = random_encoder(scratch)
     if encoder.config.max_position_embeddings < cfg.max_length + 2:
@@ -342,11 +285,11 @@ def train_phobert(config: TrainConfig, output: Path | None = None) -> Path:
     torch.set_num_threads(cfg.threads)
     seed_everything(config.seed)
     t_start = time.time()
-    out = Path(output or resolve_repo(config.output))
+    out = Path(output or config.output_dir())
     tmp = out.with_name(out.name + ".tmp")  # the staging folder save_bundle moves in
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    taxonomy = load_taxonomy(resolve_repo(config.taxonomy))
+    taxonomy = load_taxonomy(config.taxonomy_path())
 
     install_tokenizer(tokenizer_source(cfg), tmp / TOKENIZER_DIR)
     tokenizer = load_tokenizer(tmp / TOKENIZER_DIR)
@@ -427,7 +370,7 @@ def _load_data(config: TrainConfig, cfg: PhobertConfig, tokenizer: Any, tok_dir:
         cache=cache,
         num_proc=cfg.num_proc,
     )
-    label_paths = [resolve_repo(p) for p in config.campaigns.labels]
+    label_paths = config.label_paths()
     labelled = join_texts(read_label_files(label_paths))
     camp_train, camp_val = split_campaign_rows(labelled, cfg.campaign_val_fraction, config.seed)
     data_seconds = round(time.time() - t0, 1)

@@ -242,6 +242,14 @@ class CampaignDetector:
             tuple(sorted(themes, key=by_score)), tuple(sorted(mentions, key=by_score))
         )
 
+    def to_config(self) -> dict[str, Any]:
+        """What the bundle's ``components`` map records: the thresholds that are not per
+        campaign (those are the manifest's ``thresholds``); the models are files."""
+        return {
+            "default_threshold": self.default_threshold,
+            "yaml_only_threshold": self.fallback[1] if self.fallback is not None else None,
+        }
+
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         payload = {
@@ -261,9 +269,15 @@ class CampaignDetector:
 
     @classmethod
     def load(
-        cls, directory: Path, taxonomy: Taxonomy, thresholds: dict[str, float]
+        cls,
+        directory: Path,
+        taxonomy: Taxonomy,
+        thresholds: dict[str, float],
+        config: dict[str, Any] | None = None,
     ) -> CampaignDetector:
-        from tinbai.model.bundle import read_file, read_json
+        """Load from ``directory``; ``config`` (:meth:`to_config`, the manifest's
+        ``components`` entry) gives the thresholds, ``campaigns.json`` without it."""
+        from tinbai.model.manifest import read_file, read_json
 
         raw = read_json(directory / "campaigns.json")
         if raw.get("version") != cls.version:
@@ -277,18 +291,36 @@ class CampaignDetector:
             read_file(lexical_path, lambda p: dict(np.load(p))) if lexical_path.exists() else {}
         )
         yo = raw.get("yaml_only")
-        fallback = (
-            (ThemeModel.from_dict(yo["model"], arrays, YAML_ONLY_PREFIX), float(yo["threshold"]))
-            if yo
-            else None
-        )
+        config = config or {
+            "default_threshold": raw.get("default_threshold", 0.5),
+            "yaml_only_threshold": yo["threshold"] if yo else None,
+        }
+        fallback = None
+        if yo:
+            if config.get("yaml_only_threshold") is None:
+                raise ValueError("campaigns.json has a YAML-only model, its config no threshold")
+            yaml_only = ThemeModel.from_dict(yo["model"], arrays, YAML_ONLY_PREFIX)
+            fallback = (yaml_only, float(config["yaml_only_threshold"]))
         return cls(
             taxonomy,
             ThemeModel.from_dict(raw["model"], arrays),
             thresholds,
-            float(raw.get("default_threshold", 0.5)),
+            float(config["default_threshold"]),
             fallback,
         )
+
+
+def load_detector(path: Path, manifest: Any, taxonomy: Taxonomy) -> CampaignDetector:
+    """A bundle's campaign detector (``manifest``: its :class:`BundleManifest`), the
+    implementation and config its ``components`` map names, through
+    ``registry.campaign_detectors``; a manifest without the entry reads ``campaigns.json``."""
+    from tinbai.model.registry import campaign_detectors
+
+    spec = manifest.components.get("campaigns")
+    if spec is None:
+        return CampaignDetector.load(path, taxonomy, manifest.thresholds)
+    detector = campaign_detectors[spec.type]
+    return detector.load(path / spec.path, taxonomy, manifest.thresholds, spec.config or None)
 
 
 def evidence_sentences(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,92 +99,21 @@ class NgramLM:
         discount: float | None = None,
     ) -> NgramLM:
         """Estimate the models from token-id documents ``docs`` with class ``y[i]``;
-        ``discount`` fixes D for every order instead of estimating it."""
-        y = np.asarray(y)
-        per_class = []  # per class, per order: (keys, counts, prefix_hash, suffix_hash)
-        for c in range(n_classes):
-            ids, doc_of = _concat([d for d, lab in zip(docs, y, strict=True) if lab == c])
-            hashes = ngram_hashes(ids, order)
-            orders = []
-            for k in range(1, order + 1):
-                h = hashes[k - 1]
-                starts = np.flatnonzero(_valid_starts(doc_of, k)) if len(h) else np.zeros(0, int)
-                keys, first, counts = np.unique(h[starts], return_index=True, return_counts=True)
-                first = starts[first]
-                if k == 1:
-                    pre = suf = np.zeros(len(keys), dtype=np.uint64)
-                else:
-                    pre, suf = hashes[k - 2][first], hashes[k - 2][first + 1]
-                orders.append((keys, counts, pre, suf))
-            per_class.append(orders)
-
-        # the union tables, with each n-gram's history (prefix) and lower-order (suffix) n-gram
-        union_keys, union_pre, union_suf, raw_total = [], [], [], []
-        for k in range(order):
-            allk = np.concatenate([pc[k][0] for pc in per_class])
-            allpre = np.concatenate([pc[k][2] for pc in per_class])
-            allsuf = np.concatenate([pc[k][3] for pc in per_class])
-            keys, first = np.unique(allk, return_index=True)
-            union_keys.append(keys)
-            union_pre.append(allpre[first])
-            union_suf.append(allsuf[first])
-            total = np.zeros(len(keys), dtype=np.int64)
-            for pc in per_class:
-                np.add.at(total, np.searchsorted(keys, pc[k][0]), pc[k][1])
-            raw_total.append(total)
-
-        # Kneser–Ney counts per class over the union: raw counts at the highest order,
-        # continuation counts (distinct left extensions) below it
-        counts = [np.zeros((len(union_keys[k]), n_classes), dtype=np.float64) for k in range(order)]
-        for c, pc in enumerate(per_class):
-            top = order - 1
-            counts[top][np.searchsorted(union_keys[top], pc[top][0]), c] = pc[top][1]
-            for k in range(order - 1):
-                suffixes = pc[k + 1][3]  # one per distinct (k+2)-gram of this class
-                idx = np.searchsorted(union_keys[k], suffixes)
-                counts[k][:, c] = np.bincount(idx, minlength=len(union_keys[k]))
-        discounts = []
-        for k in range(order):
-            n1 = float((counts[k] == 1).sum())
-            n2 = float((counts[k] == 2).sum())
-            # clipped: a corpus without singletons (tiny or deduplicated) would give D = 0,
-            # i.e. no mass for unseen n-grams and log-probabilities of -inf
-            d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.5
-            d = d if discount is None else discount
-            discounts.append(float(np.clip(d, MIN_DISCOUNT, MAX_DISCOUNT)))
-
-        vsize = vocab_size + 1  # + the unknown syllable
-        probs: list[np.ndarray] = []
-        gammas: list[np.ndarray] = []  # per order k: γ of each order-k n-gram as a history
-        d1 = discounts[0]
-        denom0 = counts[0].sum(axis=0)
-        types0 = (counts[0] > 0).sum(axis=0)
-        safe0 = np.where(denom0 > 0, denom0, 1.0)
-        gamma0 = np.where(denom0 > 0, d1 * types0 / safe0, 1.0)
-        probs.append(np.maximum(counts[0] - d1, 0) / safe0 + gamma0 / vsize)
-        for k in range(1, order):
-            d = discounts[k]
-            hist = np.searchsorted(union_keys[k - 1], union_pre[k])
-            low = np.searchsorted(union_keys[k - 1], union_suf[k])
-            n_hist = len(union_keys[k - 1])
-            denom = np.zeros((n_hist, n_classes))
-            types = np.zeros((n_hist, n_classes))
-            np.add.at(denom, hist, counts[k])
-            np.add.at(types, hist, (counts[k] > 0).astype(np.float64))
-            safe = np.where(denom > 0, denom, 1.0)
-            gamma = np.where(denom > 0, d * types / safe, 1.0)
-            gammas.append(gamma)
-            probs.append(
-                np.maximum(counts[k] - d, 0) / safe[hist] + gamma[hist] * probs[k - 1][low]
-            )
-
-        keep = [np.ones(len(union_keys[0]), dtype=bool)] + [
-            raw_total[k] >= min_count for k in range(1, order)
+        ``discount`` fixes D for every order instead of estimating it. The steps: each class's
+        n-grams, their union tables, Kneser–Ney counts, discounts, interpolated probabilities,
+        then pruning by ``min_count``."""
+        per_class = _class_ngrams(docs, np.asarray(y), n_classes, order)
+        union = _Union.of(per_class, order)
+        counts = _kneser_ney_counts(per_class, union.keys, n_classes)
+        discounts = [_discount(c, discount) for c in counts]
+        probs, gammas, gamma0 = _interpolate(counts, union, discounts, vocab_size + 1)
+        keep = [np.ones(len(union.keys[0]), dtype=bool)] + [
+            union.total[k] >= min_count for k in range(1, order)
         ]
-        keys = [union_keys[k][keep[k]] for k in range(order)]
+        keys = [union.keys[k][keep[k]] for k in range(order)]
         logp = [np.log(probs[k][keep[k]]).astype(np.float32) for k in range(order)]
         loggamma = [np.log(gammas[k][keep[k]]).astype(np.float32) for k in range(order - 1)]
-        unk = np.log(gamma0 / vsize)
+        unk = np.log(gamma0 / (vocab_size + 1))  # + 1: the unknown syllable
         return cls(order, vocab_size, keys, logp, loggamma, unk, discounts)
 
     # -- scoring ----------------------------------------------------------------------------
@@ -253,6 +183,121 @@ class NgramLM:
             arrays["unk"],
             list(config["discounts"]),
         )
+
+
+# -- estimation steps (NgramLM.fit) ------------------------------------------------------------
+# One class's n-grams of one order: (sorted keys, counts, prefix hash, suffix hash).
+_Grams = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _class_ngrams(
+    docs: Sequence[np.ndarray], y: np.ndarray, n_classes: int, order: int
+) -> list[list[_Grams]]:
+    """Per class, per order: the distinct n-grams not crossing a document boundary, their
+    counts, and the hashes of each one's history (prefix) and lower-order (suffix) n-gram."""
+    per_class = []
+    for c in range(n_classes):
+        ids, doc_of = _concat([d for d, lab in zip(docs, y, strict=True) if lab == c])
+        hashes = ngram_hashes(ids, order)
+        orders = []
+        for k in range(1, order + 1):
+            h = hashes[k - 1]
+            starts = np.flatnonzero(_valid_starts(doc_of, k)) if len(h) else np.zeros(0, int)
+            keys, first, counts = np.unique(h[starts], return_index=True, return_counts=True)
+            first = starts[first]
+            if k == 1:
+                pre = suf = np.zeros(len(keys), dtype=np.uint64)
+            else:
+                pre, suf = hashes[k - 2][first], hashes[k - 2][first + 1]
+            orders.append((keys, counts, pre, suf))
+        per_class.append(orders)
+    return per_class
+
+
+@dataclass
+class _Union:
+    """Per order, the n-grams of all classes: sorted keys, each one's history (prefix) and
+    lower-order (suffix) hash, and its raw count summed over the classes."""
+
+    keys: list[np.ndarray]
+    pre: list[np.ndarray]
+    suf: list[np.ndarray]
+    total: list[np.ndarray]
+
+    @classmethod
+    def of(cls, per_class: list[list[_Grams]], order: int) -> _Union:
+        union = cls([], [], [], [])
+        for k in range(order):
+            allk = np.concatenate([pc[k][0] for pc in per_class])
+            allpre = np.concatenate([pc[k][2] for pc in per_class])
+            allsuf = np.concatenate([pc[k][3] for pc in per_class])
+            keys, first = np.unique(allk, return_index=True)
+            union.keys.append(keys)
+            union.pre.append(allpre[first])
+            union.suf.append(allsuf[first])
+            total = np.zeros(len(keys), dtype=np.int64)
+            for pc in per_class:
+                np.add.at(total, np.searchsorted(keys, pc[k][0]), pc[k][1])
+            union.total.append(total)
+        return union
+
+
+def _kneser_ney_counts(
+    per_class: list[list[_Grams]], union_keys: list[np.ndarray], n_classes: int
+) -> list[np.ndarray]:
+    """Per order, ``(n-grams, classes)`` counts over the union: raw counts at the highest
+    order, continuation counts (distinct left extensions) below it."""
+    order = len(union_keys)
+    counts = [np.zeros((len(union_keys[k]), n_classes), dtype=np.float64) for k in range(order)]
+    for c, pc in enumerate(per_class):
+        top = order - 1
+        counts[top][np.searchsorted(union_keys[top], pc[top][0]), c] = pc[top][1]
+        for k in range(order - 1):
+            suffixes = pc[k + 1][3]  # one per distinct (k+2)-gram of this class
+            idx = np.searchsorted(union_keys[k], suffixes)
+            counts[k][:, c] = np.bincount(idx, minlength=len(union_keys[k]))
+    return counts
+
+
+def _discount(counts: np.ndarray, fixed: float | None) -> float:
+    """One order's ``D = n1 / (n1 + 2 n2)`` (or ``fixed``), clipped: a corpus without
+    singletons (tiny or deduplicated) would give D = 0, i.e. no mass for unseen n-grams and
+    log-probabilities of -inf."""
+    n1 = float((counts == 1).sum())
+    n2 = float((counts == 2).sum())
+    d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.5
+    d = d if fixed is None else fixed
+    return float(np.clip(d, MIN_DISCOUNT, MAX_DISCOUNT))
+
+
+def _interpolate(
+    counts: list[np.ndarray], union: _Union, discounts: list[float], vsize: int
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Interpolated Kneser–Ney ``P(w | h)`` per order (lowest first, each from the one below),
+    the back-off weight ``γ`` of every n-gram below the highest order as a history, and the
+    lowest order's ``γ(∅)`` per class (``vsize``: vocabulary + the unknown syllable)."""
+    n_classes = counts[0].shape[1]
+    d1 = discounts[0]
+    denom0 = counts[0].sum(axis=0)
+    types0 = (counts[0] > 0).sum(axis=0)
+    safe0 = np.where(denom0 > 0, denom0, 1.0)
+    gamma0 = np.where(denom0 > 0, d1 * types0 / safe0, 1.0)
+    probs = [np.maximum(counts[0] - d1, 0) / safe0 + gamma0 / vsize]
+    gammas: list[np.ndarray] = []  # per order k: γ of each order-k n-gram as a history
+    for k in range(1, len(counts)):
+        d = discounts[k]
+        hist = np.searchsorted(union.keys[k - 1], union.pre[k])
+        low = np.searchsorted(union.keys[k - 1], union.suf[k])
+        n_hist = len(union.keys[k - 1])
+        denom = np.zeros((n_hist, n_classes))
+        types = np.zeros((n_hist, n_classes))
+        np.add.at(denom, hist, counts[k])
+        np.add.at(types, hist, (counts[k] > 0).astype(np.float64))
+        safe = np.where(denom > 0, denom, 1.0)
+        gamma = np.where(denom > 0, d * types / safe, 1.0)
+        gammas.append(gamma)
+        probs.append(np.maximum(counts[k] - d, 0) / safe[hist] + gamma[hist] * probs[k - 1][low])
+    return probs, gammas, gamma0
 
 
 def save_json(path: Path, obj: Any) -> None:

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tinbai.model.bundle import BundleError, BundleManifest
 from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.campaigns.detector import load_detector
 from tinbai.model.classical.topic import TopicClassifier
 from tinbai.model.classical.topic_ensemble import EnsembleTopicClassifier, load_topic_component
+from tinbai.model.manifest import BundleError, BundleManifest, ComponentSpec
+from tinbai.model.registry import topic_models
 from tinbai.model.tagging import TagResult, rank_topics
 from tinbai.model.taxonomy import Taxonomy
 from tinbai.model.text import Document
@@ -43,7 +45,17 @@ def load_tagger(
 ) -> ClassicalTagger:
     if options:
         raise BundleError(f"{path}: classical bundles take no options, got {sorted(options)}")
-    topics = load_topic_component(path)
+    topics = load_topics(path, manifest.components.get("topics"))
     if topics.labels != manifest.labels.get("topics"):
         raise BundleError(f"{path}: topic weights and bundle.json disagree on the label order")
-    return ClassicalTagger(topics, CampaignDetector.load(path, taxonomy, manifest.thresholds))
+    return ClassicalTagger(topics, load_detector(path, manifest, taxonomy))
+
+
+def load_topics(
+    path: Path, spec: ComponentSpec | None
+) -> TopicClassifier | EnsembleTopicClassifier:
+    """The topic model the ``components`` map names (``spec``), through
+    ``registry.topic_models``; a manifest without the entry goes by ``topic.json``."""
+    if spec is None:
+        return load_topic_component(path)
+    return topic_models[spec.type].load(path / spec.path, spec.config or None)

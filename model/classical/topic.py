@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+from tinbai.model.tagging import softmax
 from tinbai.model.text import Document
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
@@ -84,10 +85,12 @@ class TopicClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Softmax of the logits divided by ``params["temperature"]`` (fitted on out-of-fold
         training scores when the recipe asks for it; 1 in older bundles)."""
-        z = self.decision(texts) / float(self.params.get("temperature", 1.0))
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(self.decision(texts) / float(self.params.get("temperature", 1.0)))
+
+    def to_config(self) -> dict[str, Any]:
+        """What the bundle's ``components`` map records: label order and parameters (the
+        weights are files)."""
+        return {"labels": list(self.labels), "params": dict(self.params)}
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -95,7 +98,7 @@ class TopicClassifier:
         terms = [""] * len(vocab)
         for term, idx in vocab.items():
             terms[idx] = term
-        meta = {"version": self.version, "labels": self.labels, "params": self.params}
+        meta = {"version": self.version, **self.to_config()}
         (directory / "topic.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -108,15 +111,16 @@ class TopicClassifier:
         )
 
     @classmethod
-    def load(cls, directory: Path, meta: dict[str, Any] | None = None) -> TopicClassifier:
-        """Load from ``directory``; ``meta`` replaces ``topic.json`` when a component that
-        embeds this one (``lr-lm-ensemble.v1``) owns that file."""
-        from tinbai.model.bundle import BundleError, read_arrays, read_json, read_text
+    def load(cls, directory: Path, config: dict[str, Any] | None = None) -> TopicClassifier:
+        """Load from ``directory`` with ``config`` (:meth:`to_config`: the manifest's
+        ``components`` entry, or a component embedding this one), else with ``topic.json``'s
+        (bundles whose manifest lists ``part → type`` only)."""
+        from tinbai.model.manifest import BundleError, read_arrays, read_json, read_text
 
-        if meta is None:
-            meta = read_json(directory / "topic.json")
-        if meta.get("version") != cls.version:
+        meta = read_json(directory / "topic.json")  # read either way: damage is named at load
+        if config is None and meta.get("version") != cls.version:
             raise ValueError(f"unsupported topic classifier {meta.get('version')!r}")
+        meta = config if config is not None else meta
         terms = read_text(directory / "topic_vocab.txt").split("\n")[:-1]
         weights = read_arrays(directory / "topic_weights.npz")
         if len(terms) != len(weights["idf"]) or len(terms) != weights["coef"].shape[-1]:

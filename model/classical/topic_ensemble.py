@@ -22,18 +22,13 @@ from typing import Any
 import numpy as np
 from tinbai.model.classical.ngram_lm import NgramLM
 from tinbai.model.classical.topic import TopicClassifier, topic_text
+from tinbai.model.tagging import softmax
 from tinbai.model.text import Document
 
 TOKEN = re.compile(r"(?u)\b\w+\b")  # the same syllables TopicClassifier's vectorizer reads
 META = "topic.json"
 LM_VOCAB = "topic_lm_vocab.txt"
 LM_WEIGHTS = "topic_lm.npz"
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class SyllableIds:
@@ -94,17 +89,21 @@ class EnsembleTopicClassifier:
         weight = int(self.params.get("title_weight", 1))
         return self.predict_proba([topic_text(d, weight) for d in docs])
 
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.lr.save(directory)  # topic_vocab.txt, topic_weights.npz (+ a topic.json we replace)
-        meta = {
-            "version": self.version,
-            "labels": self.labels,
-            "params": self.params,
-            "lr_params": self.lr.params,
+    def to_config(self) -> dict[str, Any]:
+        """Label order, parameters of the recipe and its LR member, the LMs' shape and the
+        stacking weights: all but the arrays, which are files."""
+        return {
+            "labels": list(self.labels),
+            "params": dict(self.params),
+            "lr_params": dict(self.lr.params),
             "lm": self.lm.config(),
             "stack": self.stack,
         }
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lr.save(directory)  # topic_vocab.txt, topic_weights.npz (+ a topic.json we replace)
+        meta = {"version": self.version, **self.to_config()}
         (directory / META).write_text(
             json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -114,32 +113,31 @@ class EnsembleTopicClassifier:
         np.savez_compressed(directory / LM_WEIGHTS, **self.lm.arrays())
 
     @classmethod
-    def load(cls, directory: Path) -> EnsembleTopicClassifier:
-        from tinbai.model.bundle import read_arrays, read_json, read_text
+    def load(cls, directory: Path, config: dict[str, Any] | None = None) -> EnsembleTopicClassifier:
+        """Load with ``config`` (:meth:`to_config`), else with ``topic.json``'s."""
+        from tinbai.model.manifest import read_arrays, read_json, read_text
 
         meta = read_json(directory / META)
         if meta.get("version") != cls.version:
             raise ValueError(f"unsupported topic classifier {meta.get('version')!r}")
-        lr_meta = {"version": TopicClassifier.version, "labels": meta["labels"]}
-        lr = TopicClassifier.load(directory, meta={**lr_meta, "params": meta["lr_params"]})
+        meta = config if config is not None else meta
+        lr = TopicClassifier.load(
+            directory, config={"labels": meta["labels"], "params": meta["lr_params"]}
+        )
         vocab = read_text(directory / LM_VOCAB).split("\n")[:-1]
         lm = NgramLM.from_arrays(meta["lm"], read_arrays(directory / LM_WEIGHTS))
         return cls(lr, lm, SyllableIds(vocab), meta["stack"], meta["params"])
 
 
-TOPIC_COMPONENTS: dict[str, Any] = {
-    TopicClassifier.version: TopicClassifier,
-    EnsembleTopicClassifier.version: EnsembleTopicClassifier,
-}
-
-
 def load_topic_component(directory: Path) -> TopicClassifier | EnsembleTopicClassifier:
-    """Load whichever topic component a bundle holds, by the version in ``topic.json``."""
-    from tinbai.model.bundle import read_json
+    """Load whichever topic component a folder holds, by the version in ``topic.json``,
+    through ``registry.topic_models`` (a bundle's loader follows its ``components`` map)."""
+    from tinbai.model.manifest import read_json
+    from tinbai.model.registry import topic_models
 
     version = read_json(directory / META).get("version")
-    if version not in TOPIC_COMPONENTS:
+    if version not in topic_models:
         raise ValueError(
-            f"unsupported topic classifier {version!r} (known: {sorted(TOPIC_COMPONENTS)})"
+            f"unsupported topic classifier {version!r} (known: {sorted(topic_models)})"
         )
-    return TOPIC_COMPONENTS[version].load(directory)
+    return topic_models[version].load(directory)

@@ -27,10 +27,11 @@ from typing import Any
 import numpy as np
 from tinbai.extras import require
 from tinbai.model.campaigns import CampaignDetector
+from tinbai.model.campaigns.detector import load_detector
 from tinbai.model.manifest import BundleError, BundleManifest, read_file, read_json
 from tinbai.model.phobert.inputs import WindowSpec, encode_windows, load_tokenizer, model_text
 from tinbai.model.phobert.runtime import BACKENDS, Runner, pick_runner
-from tinbai.model.tagging import TagResult, rank_topics
+from tinbai.model.tagging import TagResult, rank_topics, softmax
 from tinbai.model.taxonomy import Taxonomy
 from tinbai.model.text import Document
 
@@ -52,12 +53,6 @@ def write_tagger_config(
         "base_model": base_model,
     }
     (directory / CONFIG_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -125,7 +120,7 @@ class PhobertTagger:
 
     def probabilities(self, docs: Sequence[Document]) -> tuple[np.ndarray, np.ndarray]:
         topic, camp = self.logits(self.texts(docs))
-        return _softmax(topic), _sigmoid(camp)
+        return softmax(topic), _sigmoid(camp)
 
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         if not docs:
@@ -192,7 +187,7 @@ def load_tagger(
         spec=spec,
         topic_labels=manifest.labels["topics"],
         campaign_ids=campaign_ids,
-        detector=CampaignDetector.load(path, taxonomy, manifest.thresholds),
+        detector=load_detector(path, manifest, taxonomy),
         aggregate=cfg.get("aggregate", "mean"),
         batch_size=batch_size or int(cfg.get("batch_size", 16)),
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, load_limits
 from tinbai.model.summarize.standalone import LazyReadings, Reading
 from tinbai.model.text import Document
@@ -21,8 +22,9 @@ CONFIG_FILE = "summarizer.json"
 
 @dataclass(frozen=True)
 class Budget:
-    """How long a summary may be: ``sentences`` (default 3), or ``max_chars``, or ``ratio`` of
-    the body's sentences. Exactly one applies; a non-empty article always gets ≥ 1 sentence."""
+    """How long a summary may be: ``sentences`` (default: limits' ``default_sentences``), or
+    ``max_chars``, or ``ratio`` of the body's sentences. Exactly one applies; a non-empty
+    article always gets ≥ 1 sentence."""
 
     sentences: int | None = None
     max_chars: int | None = None
@@ -68,15 +70,11 @@ class Summary:
 
 # Sentence scorers: name → factory(config dict, directory) returning score(doc) -> np.ndarray.
 Scorer = Callable[[Document], np.ndarray]
-SCORERS: dict[str, Callable[[dict[str, Any], Path | None], Scorer]] = {}
+SCORERS = registry.scorers
 
 
 def register_scorer(name: str) -> Callable:
-    def deco(factory: Callable[[dict[str, Any], Path | None], Scorer]) -> Callable:
-        SCORERS[name] = factory
-        return factory
-
-    return deco
+    return registry.scorers.register(name)
 
 
 @register_scorer("lead.v1")
@@ -116,7 +114,8 @@ class Summarizer:
         return {**self.config, "scorer": self.scorer_name}
 
     def summarize(self, doc: Document, budget: Budget | None = None) -> Summary:
-        budget = budget or Budget()
+        if budget is None or budget == Budget():  # no budget given: the configured length
+            budget = Budget(sentences=self.limits.default_sentences)
         if not doc.sentences:
             return Summary(())
         doc = bounded_prefix(doc, self.limits)
@@ -145,7 +144,7 @@ class Summarizer:
                 doc,
                 order,
                 scores,
-                budget.sentences or 3,
+                budget.sentences or self.limits.default_sentences,
                 float(target),
                 candidates,
                 float(self.config.get("overlap_discount", 0.0)),
@@ -253,7 +252,7 @@ def select(
     if budget.ratio is not None:
         k = max(1, round(budget.ratio * n))
     else:
-        k = budget.sentences or 3
+        k = budget.sentences or load_limits().summarizer.default_sentences
     return order[: min(k, n)]
 
 

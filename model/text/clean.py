@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, PositiveInt, field_validator
 from tinbai.model.paths import CONFIG_DIR
 from tinbai.model.text.normalize import normalize
 
@@ -35,6 +35,8 @@ class CleaningRules(BaseModel):
     caption_lines: list[str]
     author_lines: list[str]
     source_lines: list[str]
+    # By-lines are recognised only on lines this short: a long paragraph is article text.
+    max_metadata_chars: PositiveInt = 120
 
     @field_validator("chrome_lines", "caption_lines", "author_lines", "source_lines")
     @classmethod
@@ -60,6 +62,7 @@ class CleaningRules(BaseModel):
             caption=comp(self.caption_lines),
             author=comp_value(self.author_lines),
             source=comp_value(self.source_lines),
+            max_metadata_chars=self.max_metadata_chars,
         )
 
 
@@ -69,6 +72,7 @@ class _CompiledRules:
     caption: re.Pattern[str] | None
     author: list[re.Pattern[str]]
     source: list[re.Pattern[str]]
+    max_metadata_chars: int
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,8 @@ def clean_article(
     """Normalise ``title`` and ``text`` and drop chrome, captions and by-lines from the text.
 
     Only whole lines are removed, so article sentences are never cut. Metadata lines are
-    recognised only when short (≤ 120 characters), so a body paragraph that happens to start
-    with "Nguồn:" is not mistaken for a by-line.
+    recognised only when short (``max_metadata_chars`` in configs/cleaning.yaml), so a body
+    paragraph that happens to start with "Nguồn:" is not mistaken for a by-line.
     """
     rules = rules or load_cleaning_rules()
     author = source = None
@@ -125,7 +129,7 @@ def clean_article(
         if rules.caption is not None and rules.caption.fullmatch(line):
             removed.append(line)
             continue
-        if len(line) <= 120:
+        if len(line) <= rules.max_metadata_chars:
             value = _metadata(line, rules.author)
             if value is not None:
                 author = author or value

@@ -13,12 +13,41 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from tinbai.model.paths import CONFIG_DIR
+from tinbai.model.yamlfile import read_validated
+
+SENTENCE_RULES_PATH = CONFIG_DIR / "sentences.yaml"
+
+
+class SentenceRulesError(ValueError):
+    """A sentence-rules file that cannot be used; the message names the file and the field."""
+
+
+class SentenceRules(BaseModel):
+    """The splitter's exceptions (``configs/sentences.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    abbreviations: frozenset[str]  # with a vowel, yet never sentence-final (lower-case)
+    never_final_acronyms: frozenset[str]  # vowel-less capitals that never end a sentence
+
+
+def load_sentence_rules(path: Path = SENTENCE_RULES_PATH) -> SentenceRules:
+    """Read and validate the splitter's exception lists."""
+    rules = read_validated(path, SentenceRules, SentenceRulesError)
+    return rules.model_copy(update={"abbreviations": {a.lower() for a in rules.abbreviations}})
+
 
 _VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
 _VOWELS |= set("àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 _VOWELS |= {c.upper() for c in list(_VOWELS)}
-# Abbreviations that contain a vowel but never end a sentence before a capitalised word.
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "no", "vs", "sđd"})
+# Read once at import: the splitter runs on every sentence of every article.
+_RULES = load_sentence_rules()
+_ABBREVIATIONS = frozenset(_RULES.abbreviations)
+_NEVER_FINAL_ACRONYMS = frozenset(_RULES.never_final_acronyms)
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (a capital, digit, opening quote or bracket, dash).
 # Linear on any input: a match may only start where a run of punctuation starts (the
@@ -41,7 +70,7 @@ def _is_abbreviation(token: str) -> bool:
         return False
     # No vowel: an initial or abbreviation (Th., Tr., H., TP., GS., PGS., ThS.) — but an
     # all-capital acronym of 3+ letters (UBND., HĐND., GTVT.) often ends a sentence.
-    if word.isupper() and len(word) >= 3 and word not in {"PGS", "TSKH", "NXB"}:
+    if word.isupper() and len(word) >= 3 and word not in _NEVER_FINAL_ACRONYMS:
         return False
     return word.isalpha()
 

@@ -16,10 +16,12 @@ import time
 from itertools import islice
 from typing import Any
 
+from tinbai.model.limits import default_summary_sentences
 from tinbai.model.predict import default_summarizer, prepare_records
-from tinbai.model.summarize import Budget
+from tinbai.model.summarize import Budget, Summarizer
 from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
 from tinbai.model.summarize.standalone import load_detector, orphans
+from tinbai.model.text import Document
 from tinbai.service.cli.common import (
     EvaluateTarget,
     UserError,
@@ -44,7 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         help="also report each block of N consecutive rows (val's sources vary by row range)",
     )
-    p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
+    p.add_argument(
+        "--sentences",
+        type=int,
+        help="sentences per summary (default: summarizer.default_sentences, configs/limits.yaml)",
+    )
     p.add_argument("--batch-size", type=int, default=256, help="articles per batch")
 
 
@@ -57,6 +63,14 @@ class _Totals:
         self.syllables = dict.fromkeys(SYSTEMS, 0)
         self.chosen = dict.fromkeys(SYSTEMS, 0)
         self.orphans = dict.fromkeys(SYSTEMS, 0)
+
+    def add(self, name: str, scores: dict[str, Any], length: int, chosen: int, alone: int) -> None:
+        """One system's figures on one article (``scores``: rouge-score's, by ROUGE kind)."""
+        for key, value in scores.items():
+            self.rouge[name][key] += value.fmeasure
+        self.syllables[name] += length
+        self.chosen[name] += chosen
+        self.orphans[name] += alone
 
     def result(self) -> dict[str, Any]:
         n = max(self.n, 1)
@@ -76,9 +90,9 @@ class _Totals:
         return out
 
 
-def run(args: argparse.Namespace) -> int:
-    """ROUGE of three systems over one file (about 65 lines: one pass that scores the
-    summariser, Lead-N and the oracle on the same sentences, then one JSON object)."""
+def _check_arguments(args: argparse.Namespace) -> None:
+    if args.sentences is None:
+        args.sentences = default_summary_sentences()
     if args.sentences < 1:
         raise UserError("--sentences must be at least 1")
     if args.skip < 0:
@@ -87,6 +101,44 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--limit must be at least 1")
     if args.block_size is not None and args.block_size < 1:
         raise UserError("--block-size must be at least 1")
+
+
+def _reference(rec: Any, row: int) -> str:
+    reference = rec.get("summary") if isinstance(rec, dict) else None
+    if not isinstance(reference, str) or not reference.strip():
+        raise UserError(f"row {row}: no reference 'summary' field")
+    return reference
+
+
+def _chosen(
+    summarizer: Summarizer, doc: Document, budget: Budget, reference: str, k: int
+) -> dict[str, list[int]]:
+    """The sentences each system picks from the same split of ``doc``."""
+    texts = [s.text for s in doc.sentences]
+    return {
+        "summarizer": [s.index for s in summarizer.summarize(doc, budget).sentences],
+        "lead": list(range(min(k, len(texts)))),
+        "oracle": greedy_oracle([syllables(t) for t in texts], syllables(reference), k),
+    }
+
+
+def _block_results(blocks: dict[int, _Totals], block_size: int, rows_end: int) -> list[dict]:
+    """Per block of ``block_size`` rows: its row range, article count and figures."""
+    keys = ("summarizer", "lead", "oracle", "summarizer_minus_lead", "not_standalone_percent")
+    return [
+        {
+            "rows": [b * block_size, min((b + 1) * block_size, rows_end)],
+            "articles": t.n,
+            **{key: value for key, value in t.result().items() if key in keys},
+        }
+        for b, t in sorted(blocks.items())
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    """ROUGE of three systems over one file: one pass that scores the summariser, Lead-N and
+    the oracle on the same sentences, then one JSON object."""
+    _check_arguments(args)
     bundle = get_bundle(args.model)
     summarizer = default_summarizer(bundle)
     budget = Budget(sentences=args.sentences)
@@ -101,29 +153,19 @@ def run(args: argparse.Namespace) -> int:
     with progress(desc="evaluate summaries") as bar:
         for batch in batched(islice(read_jsonl(args.data), args.skip, stop), args.batch_size):
             for p in prepare_records(batch):
-                rec, doc = p.record, p.doc
                 row += 1
-                if p.error is not None or doc is None:
+                if p.error is not None or p.doc is None:
                     raise UserError(f"row {row}: {p.error}")
-                reference = rec.get("summary") if isinstance(rec, dict) else None
-                if not isinstance(reference, str) or not reference.strip():
-                    raise UserError(f"row {row}: no reference 'summary' field")
-                if not doc.sentences:  # a title-only row has nothing to extract
+                reference = _reference(p.record, row)
+                if not p.doc.sentences:  # a title-only row has nothing to extract
                     skipped += 1
                     continue
-                texts = [s.text for s in doc.sentences]
-                chosen = {
-                    "summarizer": [s.index for s in summarizer.summarize(doc, budget).sentences],
-                    "lead": list(range(min(args.sentences, len(texts)))),
-                    "oracle": greedy_oracle(
-                        [syllables(t) for t in texts], syllables(reference), args.sentences
-                    ),
-                }
+                chosen = _chosen(summarizer, p.doc, budget, reference, args.sentences)
+                texts = [s.text for s in p.doc.sentences]
                 readings = detector.classify_all(texts)
                 targets = [totals]
                 if args.block_size:
-                    block = (row - 1) // args.block_size
-                    targets.append(blocks.setdefault(block, _Totals()))
+                    targets.append(blocks.setdefault((row - 1) // args.block_size, _Totals()))
                 for t in targets:
                     t.n += 1
                 for name, picked in chosen.items():
@@ -132,11 +174,7 @@ def run(args: argparse.Namespace) -> int:
                     length = len(syllables(candidate))
                     alone = len(orphans(readings, picked))
                     for t in targets:
-                        for key, value in scores.items():
-                            t.rouge[name][key] += value.fmeasure
-                        t.syllables[name] += length
-                        t.chosen[name] += len(picked)
-                        t.orphans[name] += alone
+                        t.add(name, scores, length, len(picked), alone)
             bar.update(len(batch))
     if totals.n == 0:
         raise UserError(f"{args.data}: no rows to evaluate")
@@ -154,25 +192,7 @@ def run(args: argparse.Namespace) -> int:
         result["first_row"] = args.skip
     result.update(totals.result())
     if args.block_size:
-        result["blocks"] = [
-            {
-                "rows": [b * args.block_size, min((b + 1) * args.block_size, row)],
-                "articles": t.n,
-                **{
-                    key: value
-                    for key, value in t.result().items()
-                    if key
-                    in (
-                        "summarizer",
-                        "lead",
-                        "oracle",
-                        "summarizer_minus_lead",
-                        "not_standalone_percent",
-                    )
-                },
-            }
-            for b, t in sorted(blocks.items())
-        ]
+        result["blocks"] = _block_results(blocks, args.block_size, row)
     result["seconds"] = round(time.time() - t0, 2)
     print_result(result, args)
     return 0

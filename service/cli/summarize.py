@@ -15,7 +15,11 @@ from tinbai.service.cli.common import UserError, add_article_input, get_bundle, 
 
 def add_budget_arguments(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--sentences", type=int, help="sentences per summary (default 3)")
+    group.add_argument(
+        "--sentences",
+        type=int,
+        help="sentences per summary (default: summarizer.default_sentences, configs/limits.yaml)",
+    )
     group.add_argument("--max-chars", type=int, help="at most this many characters per summary")
     group.add_argument("--ratio", type=float, help="this share of the article's sentences")
 

@@ -20,14 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def check_not_shipped(config_output: str, args: argparse.Namespace) -> None:
+def check_not_shipped(config_output: Path, args: argparse.Namespace) -> None:
     """Refuse to replace the bundle tinbai ships because a recipe's ``output`` names it: that
     takes ``-o`` naming it or ``--force`` (``make train`` passes it)."""
     from tinbai.model.files import same_file
     from tinbai.model.paths import DEFAULT_BUNDLE_DIR
-    from tinbai.training.config import resolve_repo
 
-    if args.output or args.force or not same_file(resolve_repo(config_output), DEFAULT_BUNDLE_DIR):
+    if args.output or args.force or not same_file(config_output, DEFAULT_BUNDLE_DIR):
         return
     raise UserError(
         f"{args.config} writes the shipped default bundle ({DEFAULT_BUNDLE_DIR}); "
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    check_not_shipped(config.output, args)
+    check_not_shipped(config.output_dir(), args)
     from tinbai.model.files import FileError
     from tinbai.model.phobert import MissingWeightsError
 
