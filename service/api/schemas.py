@@ -13,7 +13,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from tinbai.model.article import ArticleError, check_id, check_text
-from tinbai.service.api.examples import EXAMPLE_ARTICLE
+from tinbai.service.api.examples import (
+    ERROR_EXAMPLES,
+    EXAMPLE_ANALYZE_OUT,
+    EXAMPLE_ARTICLE,
+    EXAMPLE_BATCH_OUT,
+    EXAMPLE_FEEDBACK_OUT,
+    EXAMPLE_SPORTS_ARTICLE,
+    EXAMPLE_SUMMARY_OUT,
+    EXAMPLE_TAG_OUT,
+)
+
+
+def _examples(*values: Any) -> ConfigDict:
+    """A schema's examples (Swagger UI shows the first instead of ``"string"`` placeholders)."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
 
 
 def _not_blank(text: str) -> str:
@@ -105,28 +119,16 @@ class BatchArticleIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "articles": [
-                        EXAMPLE_ARTICLE,
-                        {
-                            "id": "tt-0002",
-                            "title": "Đội tuyển giành chiến thắng",
-                            "text": "Đội tuyển Việt Nam thắng 2-0 trong trận đấu tối qua. "
-                            "Huấn luyện viên khen các cầu thủ.",
-                        },
-                    ]
-                }
-            ]
-        }
+    model_config = _examples(
+        {"articles": [EXAMPLE_ARTICLE, EXAMPLE_SPORTS_ARTICLE, {"id": "tt-0003", "text": " "}]}
     )
 
     articles: list[BatchArticleIn] = Field(min_length=1)
 
 
 class ModelOut(BaseModel):
+    model_config = _examples(EXAMPLE_TAG_OUT["model"])
+
     name: str
     version: str
     kind: str
@@ -172,6 +174,8 @@ class TagItemOut(BaseModel):
 
 
 class TagOut(TagItemOut):
+    model_config = _examples(EXAMPLE_TAG_OUT)
+
     model: ModelOut
 
 
@@ -181,6 +185,8 @@ class ItemErrorOut(BaseModel):
 
 
 class BatchOut(BaseModel):
+    model_config = _examples(EXAMPLE_BATCH_OUT)
+
     results: list[TagItemOut | ItemErrorOut] = Field(description="one per article, in order")
     ok: int
     failed: int
@@ -194,6 +200,8 @@ class SummarySentenceOut(BaseModel):
 
 
 class SummaryOut(BaseModel):
+    model_config = _examples(EXAMPLE_SUMMARY_OUT)
+
     id: str | None = None
     summary: str
     sentences: list[SummarySentenceOut] = Field(description="document order")
@@ -214,6 +222,8 @@ class DocumentOut(BaseModel):
 
 
 class AnalyzeOut(BaseModel):
+    model_config = _examples(EXAMPLE_ANALYZE_OUT)
+
     id: str | None = None
     topic: TopicOut
     campaigns: list[CampaignOut]
@@ -274,7 +284,28 @@ class FeedbackIn(BaseModel):
 
 
 class FeedbackOut(BaseModel):
+    model_config = _examples(EXAMPLE_FEEDBACK_OUT)
+
     id: int
     article_id: str | None
     text_hash: str
     created_at: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(
+        description="stable machine-readable reason: invalid_json, unauthorized, "
+        "payload_too_large, unsupported_media_type, invalid_input, overloaded, "
+        "storage_unavailable, not_ready, timeout, internal_error"
+    )
+    message: str = Field(description="what is wrong, naming the field at fault")
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer (routes, validation, middleware)."""
+
+    model_config = _examples(
+        *({"error": {"code": c, "message": m}} for c, m in ERROR_EXAMPLES[422].values())
+    )
+
+    error: ErrorDetail
