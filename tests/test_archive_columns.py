@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
 from tinbai.model.bundle import load_bundle
 from tinbai.model.predict import tag_records
+from tinbai.service.api import create_app
 from tinbai.service.batch.writer import part_columns
 from tinbai.service.cli import main
+from tinbai.service.settings import Settings
 
 from tests.test_archive import make_rows, write_jsonl
 
@@ -97,16 +100,36 @@ def test_headline_only_rows_are_tagged_not_summarised_and_say_why(
     assert main(["report", str(out), "-o", str(tmp_path / "c.csv")]) == 0
 
 
-def test_summarize_and_the_api_refuse_the_same_rows(tiny_bundle: Path, tmp_path: Path) -> None:
-    """`tinbai summarize` gives the error row the archive's summary_error holds."""
-    inp = write_jsonl(tmp_path / "in.jsonl", [HEADLINE_ONLY, CHROME_ONLY])
+def test_summarize_and_the_api_follow_the_same_rule(tiny_bundle: Path, tmp_path: Path) -> None:
+    """`tinbai summarize` gives the error row the archive's summary_error holds; the HTTP API
+    tags a headline alone (as `tinbai tag` does) and refuses to summarise it, with that message."""
+    articles = [HEADLINE_ONLY, CHROME_ONLY]
+    reasons = [
+        "field 'text': is empty or only whitespace",
+        "field 'text': has no article text left after removing page chrome",
+    ]
+    inp = write_jsonl(tmp_path / "in.jsonl", articles)
     out = tmp_path / "out.jsonl"
     assert main(["summarize", str(inp), "-o", str(out), "--model", str(tiny_bundle)]) == 1
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert lines == [
-        {"id": "h-1", "error": "field 'text': is empty or only whitespace"},
-        {"id": "h-2", "error": "field 'text': has no article text left after removing page chrome"},
-    ]
+    assert lines == [{"id": a["id"], "error": r} for a, r in zip(articles, reasons, strict=True)]
+    tagged = {r["id"]: r for r in tag_records(load_bundle(tiny_bundle), articles)}
+    settings = Settings(bundle=tiny_bundle, database_url=f"sqlite:///{tmp_path / 'f.db'}")
+    with TestClient(create_app(settings)) as client:
+        for art, reason in zip(articles, reasons, strict=True):
+            body = {k: art[k] for k in ("id", "title", "text")}
+            got = client.post("/v1/tag", json=body)
+            assert got.status_code == 200, got.text
+            assert got.json()["topic"]["label"] == tagged[art["id"]]["topic"]["label"]
+            for path in ("/v1/summarize", "/v1/analyze"):
+                refused = client.post(path, json=body)
+                assert refused.status_code == 422
+                assert refused.json()["error"]["message"] == reason, path
+        batch = client.post("/v1/tag/batch", json={"articles": [HEADLINE_ONLY, {"text": " "}]})
+        results = batch.json()["results"]
+        assert batch.json()["ok"] == 1 and "topic" in results[0]
+        assert results[1] == {"id": None, "error": reasons[0]}  # nothing to read at all
+        assert client.post("/v1/tag", json={"title": " ", "text": ""}).status_code == 422
 
 
 def test_a_job_written_with_other_columns_is_not_resumed_into_mixed_parts(

@@ -9,7 +9,7 @@ the batch CLI and the service without remapping fields. Input checks use the CLI
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from tinbai.model.article import ArticleError, check_id, check_text
@@ -33,6 +33,16 @@ def _examples(*values: Any) -> ConfigDict:
 def _not_blank(text: str) -> str:
     """Same words as the CLI's ``field 'text': is empty or only whitespace``."""
     if not text.strip():
+        raise ValueError("is empty or only whitespace")
+    return text
+
+
+def _text_or_headline(cls: type[ArticleIn], text: str, info: ValidationInfo) -> str:
+    """A blank body beside a headline is accepted where the route only tags (the title is read;
+    the one rule of ``model.predict.summary_problem``); routes that summarise set
+    ``headline_only = False``. Otherwise the CLI's words: "is empty or only whitespace"."""
+    title = info.data.get("title") or ""
+    if not text.strip() and not (cls.headline_only and title.strip()):
         raise ValueError("is empty or only whitespace")
     return text
 
@@ -71,17 +81,22 @@ class ArticleIn(BaseModel):
     id: str | None = Field(None, description="the caller's article id, echoed back")
     title: str | None = Field(None, description="headline (read by the models, never summarised)")
     text: str = Field(
-        description="article body; page chrome (menus, by-lines, captions) is removed"
+        description="article body; page chrome (menus, by-lines, captions) is removed. May be "
+        "empty beside a title for tagging (tagged from the title), never for a summary"
     )
 
     _id = field_validator("id", mode="before")(_id_to_str)
     _id_chars = field_validator("id")(_valid_id)
     _chars = field_validator("title", "text")(_valid_text)  # before the blank check
-    _text = field_validator("text")(_not_blank)
+    _text = field_validator("text")(_text_or_headline)
+
+    headline_only: ClassVar[bool] = True  # tagging reads a headline alone
 
 
 class SummarizeIn(ArticleIn):
     """Give at most one budget; with none the summary has 3 sentences."""
+
+    headline_only: ClassVar[bool] = False  # a summary is body sentences
 
     model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE_ARTICLE, "sentences": 2}]})
 
