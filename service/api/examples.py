@@ -22,6 +22,11 @@ EXAMPLE_TEXT = (
 )
 
 EXAMPLE_ARTICLE = {"id": "bk-2025-0112", "title": EXAMPLE_TITLE, "text": EXAMPLE_TEXT}
+EXAMPLE_HEADLINE_ONLY = {
+    "id": "bk-2025-0113",
+    "title": "Tỉnh đoàn Bắc Kạn phát động Tháng Thanh niên năm 2025",
+    "text": "",
+}
 
 # -- what the shipped bundle answers for EXAMPLE_ARTICLE (OpenAPI success examples) -----------
 # Taken from a real /v1/tag, /v1/summarize and /v1/tag/batch call on the default bundle; ids and

@@ -19,6 +19,7 @@ from tinbai.service.api.examples import (
     EXAMPLE_ARTICLE,
     EXAMPLE_BATCH_OUT,
     EXAMPLE_FEEDBACK_OUT,
+    EXAMPLE_HEADLINE_ONLY,
     EXAMPLE_SPORTS_ARTICLE,
     EXAMPLE_SUMMARY_OUT,
     EXAMPLE_TAG_OUT,
@@ -76,7 +77,8 @@ def _id_to_str(value: Any) -> Any:
 
 
 class ArticleIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ARTICLE]})
+    # the second: a headline alone, tagged from the title (summaries refuse it)
+    model_config = _examples(EXAMPLE_ARTICLE, EXAMPLE_HEADLINE_ONLY)
 
     id: str | None = Field(None, description="the caller's article id, echoed back")
     title: str | None = Field(None, description="headline (read by the models, never summarised)")
