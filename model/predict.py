@@ -107,6 +107,18 @@ def map_good(
     return by_position(prepared, fn(docs) if docs else [])
 
 
+def summary_problem(article: Article, doc: Document, text_field: str = "text") -> str | None:
+    """Why a prepared article gets no summary, worded as an input error naming the field, or
+    None. The one rule for headline-only rows, for every caller (CLI, Python API, HTTP,
+    archive jobs): a summary is body sentences, so an article whose body is empty or was only
+    page chrome is tagged from its title and never summarised (never an empty summary)."""
+    if not article.text.strip():
+        return str(ArticleError(text_field, "is empty or only whitespace"))
+    if not doc.sentences:
+        return str(ArticleError(text_field, "has no article text left after removing page chrome"))
+    return None
+
+
 def default_summarizer(bundle: Bundle) -> Any:
     """The bundle's summariser, or the lead baseline for bundles without one (every caller —
     CLI, service, archive jobs, evaluation — falls back the same way)."""
@@ -145,6 +157,10 @@ def summarize_records(
     for p in prepare_records(records):
         if p.error is not None or p.article is None or p.doc is None:
             out.append(error_row(p.record, p.error or ""))
+            continue
+        problem = summary_problem(p.article, p.doc)
+        if problem is not None:
+            out.append(error_row(p.record, problem))
             continue
         out.append(
             {

@@ -127,7 +127,10 @@ def test_local_engine_end_to_end_mixed_formats(
     got = assert_exactly_once(out, [r["id"] for r in rows], 0)
     by_id = {r["id"]: r for r in got}
     truth = {r["id"]: r for r in rows}
-    assert set(got[0]) == {"id", "date", "topic", "topic_score", "campaigns", "mentions"}
+    assert list(got[0]) == [
+        *("id", "date", "topic", "topic_score", "campaigns", "mentions"),
+        *("title", "meta", "campaign_evidence"),  # appended after the original columns
+    ]
     accuracy = sum(by_id[i]["topic"] == truth[i]["topic"] for i in truth) / len(truth)
     assert accuracy > 0.9
     assert by_id["a-30"]["date"] == "2024-01-03" and by_id["a-290"]["date"] == "2024-03-11"

@@ -124,3 +124,20 @@ def test_report_cli_writes_csv_and_png(
     assert out.startswith("period,articles,") and "not finished" in err
     assert main(["report", str(tmp_path)]) == 2
     assert "not a label-archive output folder" in capsys.readouterr().err
+
+
+def test_report_refuses_a_part_whose_bytes_changed(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The checksums recorded in _parts/ are verified: a damaged part is named, exit 2."""
+    part = next(archive.glob("part-00001.*"))
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit flipped, size unchanged
+    part.write_bytes(bytes(data))
+    assert main(["report", str(archive)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert part.name in err and "checksum mismatch" in err and len(err.splitlines()) == 1
+    (archive / "_parts" / "part-00000.json").unlink()  # a part without its record
+    part.unlink()  # not labelled yet: reported as partial, not refused
+    assert main(["report", str(archive)]) == 2
+    assert "part-00000" in capsys.readouterr().err

@@ -23,7 +23,12 @@ from tinbai.model.tagging import TagResult
 from tinbai.model.text import Document
 from tinbai.service.api.batching import MicroBatcher
 from tinbai.service.api.deps import documented_api_key
-from tinbai.service.api.errors import install_error_handlers
+from tinbai.service.api.errors import (
+    BODY_ERRORS,
+    CALL_ERRORS,
+    error_responses,
+    install_error_handlers,
+)
 from tinbai.service.api.examples import EXAMPLE_ARTICLE
 from tinbai.service.api.guard import GuardMiddleware
 from tinbai.service.api.inference import Inference
@@ -130,9 +135,15 @@ def _lifespan(inference: Inference, store: FeedbackStore, load_seconds: float):
 
 def _add_routes(app: FastAPI) -> None:
     app.include_router(health.router)
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(documented_api_key)])
+    v1 = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(documented_api_key)],
+        responses=error_responses(*CALL_ERRORS),
+    )
     for module in (tag, summarize, models, feedback):
-        v1.include_router(module.router)
+        # models is GET-only: no body, so none of the body's refusals
+        body_errors = error_responses(*BODY_ERRORS) if module is not models else None
+        v1.include_router(module.router, responses=body_errors)
     app.include_router(v1)
 
     @app.get("/", include_in_schema=False)

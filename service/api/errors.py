@@ -16,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
+from tinbai.service.api.examples import ERROR_EXAMPLES
 from tinbai.service.api.responses import SafeJSONResponse, render_json
+from tinbai.service.api.schemas import ErrorBody
 
 log = logging.getLogger("tinbai.service.api")
 
@@ -33,6 +35,48 @@ CODES: dict[int, str] = {
     503: "not_ready",
     504: "timeout",
 }
+
+
+# What each refusal of a /v1 call means, for the OpenAPI docs (examples: examples.py).
+ERROR_DOCS: dict[int, str] = {
+    400: "the body is not valid JSON",
+    401: "API keys are configured and `X-API-Key` is missing or wrong",
+    413: "the body, a text or the batch is over its configured limit",
+    415: "the content type is not `application/json`",
+    422: "a field is missing, blank or invalid (the message names it)",
+    503: "too many requests in flight (retry after `Retry-After` seconds), or the feedback "
+    "database is unavailable",
+    504: "the request ran past `REQUEST_TIMEOUT_S` and was cancelled",
+}
+# Every /v1 call can be refused by the guard (key) and the limits (capacity, deadline); calls
+# with a body also by the guard's size and type checks and by validation.
+CALL_ERRORS = (401, 503, 504)
+BODY_ERRORS = (400, 413, 415, 422)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` mapping documenting the error body for ``statuses``, with an
+    example of each real message (it replaces FastAPI's own 422 ``HTTPValidationError``, which
+    the service never sends: :func:`describe_validation` rewrites validation errors)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        examples = {
+            name: {"summary": code, "value": error_body(code, message)}
+            for name, (code, message) in ERROR_EXAMPLES[status].items()
+        }
+        out[status] = {
+            "model": ErrorBody,
+            "description": ERROR_DOCS[status],
+            "content": {"application/json": {"examples": examples}},
+        }
+        if status == 503:
+            out[status]["headers"] = {
+                "Retry-After": {
+                    "description": "seconds to wait (sent when the service is at capacity)",
+                    "schema": {"type": "integer"},
+                }
+            }
+    return out
 
 
 class ApiError(Exception):

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from tinbai.model.article import Article, ArticleError
 from tinbai.model.bundle import Bundle
-from tinbai.model.predict import Prepared, default_summarizer, prepare_records
+from tinbai.model.predict import Prepared, default_summarizer, prepare_records, summary_problem
 from tinbai.model.summarize import Budget, Summarizer, Summary
 from tinbai.model.tagging import TagResult
 from tinbai.model.text import Document
@@ -99,12 +99,17 @@ class Inference:
 
     # -- the pipeline, one document ------------------------------------------------------------
     def _prepare_one(
-        self, record: dict[str, Any], max_chars: int | None
+        self, record: dict[str, Any], max_chars: int | None, summary: bool = False
     ) -> tuple[Article, Document]:
-        """Parse and prepare one record (the one vocabulary of input errors: ArticleError)."""
-        (one,) = prepare_records([record], max_chars=max_chars)
+        """Parse and prepare one record (the one vocabulary of input errors: ArticleError).
+        A headline with no body is accepted for tagging, refused when a ``summary`` is wanted
+        (:func:`~tinbai.model.predict.summary_problem`: the CLI's rule)."""
+        (one,) = prepare_records([record], max_chars=max_chars, allow_title_only=not summary)
         if one.error is not None or one.article is None or one.doc is None:
             raise ArticleError(None, one.error or "")  # the message already names the field
+        problem = summary_problem(one.article, one.doc) if summary else None
+        if problem is not None:
+            raise ArticleError(None, problem)
         return one.article, one.doc.with_segmentation() if self.segment else one.doc
 
     async def prepare(
@@ -115,7 +120,7 @@ class Inference:
     def _prepare_many(
         self, records: Sequence[dict[str, Any]], max_chars: int | None
     ) -> list[Prepared]:
-        prepared = prepare_records(records, max_chars=max_chars)
+        prepared = prepare_records(records, max_chars=max_chars, allow_title_only=True)  # tags only
         if self.segment:
             prepared = [
                 replace(p, doc=p.doc.with_segmentation()) if p.doc is not None else p
@@ -140,10 +145,15 @@ class Inference:
         return await self.run(self.summarizer.summarize, doc, budget)
 
     # -- one request, as few thread hops as possible --------------------------------------------
+    def _prepare_analysis(
+        self, record: dict[str, Any], max_chars: int | None, summary: bool
+    ) -> Analysis:
+        return Analysis(*self._prepare_one(record, max_chars, summary))
+
     def _analyze_sync(
         self, record: dict[str, Any], max_chars: int | None, tag: bool, budget: Budget | None
     ) -> Analysis:
-        article, doc = self._prepare_one(record, max_chars)
+        article, doc = self._prepare_one(record, max_chars, budget is not None)
         out = Analysis(article, doc)
         if tag:
             (out.tags,) = self.bundle.tag([doc])
@@ -163,7 +173,7 @@ class Inference:
         call without micro-batching; with it, tagging waits for company in the batcher."""
         if self.batcher is None:
             return await self.run(self._analyze_sync, record, max_chars, tag, budget)
-        out = await self.run(self._analyze_sync, record, max_chars, False, None)
+        out = await self.run(self._prepare_analysis, record, max_chars, budget is not None)
         if tag:
             (out.tags,) = await self.batcher.submit_many([out.doc])
         if budget is not None:

@@ -9,16 +9,41 @@ the batch CLI and the service without remapping fields. Input checks use the CLI
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from tinbai.model.article import ArticleError, check_id, check_text
-from tinbai.service.api.examples import EXAMPLE_ARTICLE
+from tinbai.service.api.examples import (
+    ERROR_EXAMPLES,
+    EXAMPLE_ANALYZE_OUT,
+    EXAMPLE_ARTICLE,
+    EXAMPLE_BATCH_OUT,
+    EXAMPLE_FEEDBACK_OUT,
+    EXAMPLE_HEADLINE_ONLY,
+    EXAMPLE_SPORTS_ARTICLE,
+    EXAMPLE_SUMMARY_OUT,
+    EXAMPLE_TAG_OUT,
+)
+
+
+def _examples(*values: Any) -> ConfigDict:
+    """A schema's examples (Swagger UI shows the first instead of ``"string"`` placeholders)."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
 
 
 def _not_blank(text: str) -> str:
     """Same words as the CLI's ``field 'text': is empty or only whitespace``."""
     if not text.strip():
+        raise ValueError("is empty or only whitespace")
+    return text
+
+
+def _text_or_headline(cls: type[ArticleIn], text: str, info: ValidationInfo) -> str:
+    """A blank body beside a headline is accepted where the route only tags (the title is read;
+    the one rule of ``model.predict.summary_problem``); routes that summarise set
+    ``headline_only = False``. Otherwise the CLI's words: "is empty or only whitespace"."""
+    title = info.data.get("title") or ""
+    if not text.strip() and not (cls.headline_only and title.strip()):
         raise ValueError("is empty or only whitespace")
     return text
 
@@ -52,22 +77,28 @@ def _id_to_str(value: Any) -> Any:
 
 
 class ArticleIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ARTICLE]})
+    # the second: a headline alone, tagged from the title (summaries refuse it)
+    model_config = _examples(EXAMPLE_ARTICLE, EXAMPLE_HEADLINE_ONLY)
 
     id: str | None = Field(None, description="the caller's article id, echoed back")
     title: str | None = Field(None, description="headline (read by the models, never summarised)")
     text: str = Field(
-        description="article body; page chrome (menus, by-lines, captions) is removed"
+        description="article body; page chrome (menus, by-lines, captions) is removed. May be "
+        "empty beside a title for tagging (tagged from the title), never for a summary"
     )
 
     _id = field_validator("id", mode="before")(_id_to_str)
     _id_chars = field_validator("id")(_valid_id)
     _chars = field_validator("title", "text")(_valid_text)  # before the blank check
-    _text = field_validator("text")(_not_blank)
+    _text = field_validator("text")(_text_or_headline)
+
+    headline_only: ClassVar[bool] = True  # tagging reads a headline alone
 
 
 class SummarizeIn(ArticleIn):
     """Give at most one budget; with none the summary has 3 sentences."""
+
+    headline_only: ClassVar[bool] = False  # a summary is body sentences
 
     model_config = ConfigDict(json_schema_extra={"examples": [{**EXAMPLE_ARTICLE, "sentences": 2}]})
 
@@ -105,28 +136,16 @@ class BatchArticleIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "articles": [
-                        EXAMPLE_ARTICLE,
-                        {
-                            "id": "tt-0002",
-                            "title": "Đội tuyển giành chiến thắng",
-                            "text": "Đội tuyển Việt Nam thắng 2-0 trong trận đấu tối qua. "
-                            "Huấn luyện viên khen các cầu thủ.",
-                        },
-                    ]
-                }
-            ]
-        }
+    model_config = _examples(
+        {"articles": [EXAMPLE_ARTICLE, EXAMPLE_SPORTS_ARTICLE, {"id": "tt-0003", "text": " "}]}
     )
 
     articles: list[BatchArticleIn] = Field(min_length=1)
 
 
 class ModelOut(BaseModel):
+    model_config = _examples(EXAMPLE_TAG_OUT["model"])
+
     name: str
     version: str
     kind: str
@@ -172,6 +191,8 @@ class TagItemOut(BaseModel):
 
 
 class TagOut(TagItemOut):
+    model_config = _examples(EXAMPLE_TAG_OUT)
+
     model: ModelOut
 
 
@@ -181,6 +202,8 @@ class ItemErrorOut(BaseModel):
 
 
 class BatchOut(BaseModel):
+    model_config = _examples(EXAMPLE_BATCH_OUT)
+
     results: list[TagItemOut | ItemErrorOut] = Field(description="one per article, in order")
     ok: int
     failed: int
@@ -194,6 +217,8 @@ class SummarySentenceOut(BaseModel):
 
 
 class SummaryOut(BaseModel):
+    model_config = _examples(EXAMPLE_SUMMARY_OUT)
+
     id: str | None = None
     summary: str
     sentences: list[SummarySentenceOut] = Field(description="document order")
@@ -214,6 +239,8 @@ class DocumentOut(BaseModel):
 
 
 class AnalyzeOut(BaseModel):
+    model_config = _examples(EXAMPLE_ANALYZE_OUT)
+
     id: str | None = None
     topic: TopicOut
     campaigns: list[CampaignOut]
@@ -274,7 +301,28 @@ class FeedbackIn(BaseModel):
 
 
 class FeedbackOut(BaseModel):
+    model_config = _examples(EXAMPLE_FEEDBACK_OUT)
+
     id: int
     article_id: str | None
     text_hash: str
     created_at: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(
+        description="stable machine-readable reason: invalid_json, unauthorized, "
+        "payload_too_large, unsupported_media_type, invalid_input, overloaded, "
+        "storage_unavailable, not_ready, timeout, internal_error"
+    )
+    message: str = Field(description="what is wrong, naming the field at fault")
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer (routes, validation, middleware)."""
+
+    model_config = _examples(
+        *({"error": {"code": c, "message": m}} for c, m in ERROR_EXAMPLES[422].values())
+    )
+
+    error: ErrorDetail

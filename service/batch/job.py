@@ -20,6 +20,7 @@ from tinbai.service.batch.writer import (
     lock,
     part_path,
     part_problem,
+    part_unsummarised,
     write_shard,
 )
 
@@ -67,6 +68,7 @@ class JobSummary:
     parts: int
     done_before: int  # parts already finished by earlier runs
     resumed: bool
+    unsummarised: int = 0  # with --summaries: rows tagged from a headline, not summarised
 
 
 def run_job(
@@ -151,6 +153,13 @@ def _run(
         if on_progress:
             on_progress(len(result.rows) + len(result.errors))
     counts = finalize(out, len(plan.shards), plan.format, plan.rows)
+    unsummarised = sum(part_unsummarised(out, i) for i in range(len(plan.shards)))
     return JobSummary(
-        counts["rows"], counts["ok"], counts["failed"], counts["parts"], done_before, resumed
+        counts["rows"],
+        counts["ok"],
+        counts["failed"],
+        counts["parts"],
+        done_before,
+        resumed,
+        unsummarised,
     )

@@ -14,7 +14,14 @@ from typing import Any
 
 from tinbai.model.article import ArticleError, record_id
 from tinbai.model.bundle import Bundle, load_bundle
-from tinbai.model.predict import Prepared, default_summarizer, map_good, prepare_records
+from tinbai.model.predict import (
+    Prepared,
+    default_summarizer,
+    map_good,
+    meta_dict,
+    prepare_records,
+    summary_problem,
+)
 from tinbai.service.batch.plan import Shard
 from tinbai.service.batch.reader import Columns, UnreadableFile, read_shard, record_date
 from tinbai.service.batch.writer import ArchiveError
@@ -80,7 +87,7 @@ class ShardLabeler:
                 id_field=cols.id,
                 text_field=cols.text,
                 title_field=cols.title,
-                allow_title_only=True,  # a headline-only row is still tagged; its summary is empty
+                allow_title_only=True,  # a headline-only row is tagged, not summarised
             )
         ]
         rows: list[dict[str, Any]] = []
@@ -108,7 +115,13 @@ class ShardLabeler:
                 "mentions": [{"id": c["id"], "score": c["score"]} for c in tagged["mentions"]],
             }
             if self.summarizer is not None:
-                row["summary"] = self.summarizer.summarize(p.doc).text
+                # as `tinbai summarize` and the API: no body sentences, no summary, and why
+                problem = summary_problem(p.article, p.doc, cols.text)
+                row["summary"] = None if problem else self.summarizer.summarize(p.doc).text
+                row["summary_error"] = problem
+            row["title"] = p.article.title
+            row["meta"] = meta_dict(p.doc)
+            row["campaign_evidence"] = tagged["campaigns"]  # the CLI row's {id, score, evidence}
             rows.append(row)
         return ShardResult(index, rows, errors)
 

@@ -29,6 +29,7 @@ from tinbai.service.batch.writer import (
     ArchiveError,
     atomic_write_text,
     is_temporary,
+    part_columns,
 )
 
 PLAN_FILE = "_manifest.json"
@@ -105,6 +106,7 @@ def job_options(
         "columns": columns.to_dict(),
         "bundle": bundle_identity(bundle_dir),
         "rows_per_file": rows_per_file,
+        "part_columns": part_columns(summaries),
     }
 
 

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from tinbai.model.files import read_jsonl_rows
 from tinbai.service.batch.plan import load_plan
-from tinbai.service.batch.writer import SUCCESS_FILE, part_path
+from tinbai.service.batch.writer import MISSING, SUCCESS_FILE, part_path, part_problem
 
 PERIODS = ("month", "week")
 NO_DATE = "(no date)"
@@ -95,8 +95,13 @@ class Coverage:
 def _iter_labels(out: Path, fmt: str, n_parts: int) -> Any:
     for i in range(n_parts):
         path = part_path(out, i, fmt)
-        if not path.is_file():
-            continue
+        problem = part_problem(out, i, fmt)  # the sha256 and size recorded in _parts/
+        if problem == MISSING:
+            continue  # not labelled yet: the report says the job is incomplete
+        if problem is not None:
+            raise ReportError(
+                f"{path}: {problem}; re-run the same label-archive command to label it again"
+            )
         if fmt == "parquet":
             import pyarrow.parquet as pq
 

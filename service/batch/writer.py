@@ -124,7 +124,16 @@ def discard_part(out: Path, index: int, fmt: str) -> None:
 
 def part_rows(out: Path, index: int) -> int:
     """Rows in a verified part, from its record (no need to open the part again)."""
-    return int(json.loads(_record_path(out, index).read_text(encoding="utf-8"))["rows"])
+    return int(_record(out, index)["rows"])
+
+
+def part_unsummarised(out: Path, index: int) -> int:
+    """Rows of a verified part written without a summary (``summary_error`` set)."""
+    return int(_record(out, index).get("unsummarised", 0))
+
+
+def _record(out: Path, index: int) -> dict[str, Any]:
+    return json.loads(_record_path(out, index).read_text(encoding="utf-8"))
 
 
 def clean_temporaries(out: Path) -> int:
@@ -136,21 +145,43 @@ def clean_temporaries(out: Path) -> int:
     return len(stale)
 
 
+# A part's columns, in order. Columns are only ever appended (readers select by name, and
+# ``tinbai report`` reads id/date/topic/campaigns/mentions): the summary pair with
+# ``--summaries``, then what an editor needs to read a row without the input at hand.
+LABEL_COLUMNS = ("id", "date", "topic", "topic_score", "campaigns", "mentions")
+SUMMARY_COLUMNS = ("summary", "summary_error")  # summary_error: why a row has no summary
+ARTICLE_COLUMNS = ("title", "meta", "campaign_evidence")
+
+
+def part_columns(summaries: bool) -> list[str]:
+    """The column names of every part of a job (recorded in its manifest's options, so a job
+    started by a tinbai writing other columns is not resumed into mixed parts)."""
+    return [*LABEL_COLUMNS, *(SUMMARY_COLUMNS if summaries else ()), *ARTICLE_COLUMNS]
+
+
 def parquet_schema(summaries: bool) -> Any:
     import pyarrow as pa
 
     campaign_list = pa.list_(pa.struct([("id", pa.string()), ("score", pa.float64())]))
-    fields = [
-        pa.field("id", pa.string()),
-        pa.field("date", pa.string()),
-        pa.field("topic", pa.string()),
-        pa.field("topic_score", pa.float64()),
-        pa.field("campaigns", campaign_list),
-        pa.field("mentions", campaign_list),
-    ]
-    if summaries:
-        fields.append(pa.field("summary", pa.string()))
-    return pa.schema(fields)
+    types = {
+        "id": pa.string(),
+        "date": pa.string(),
+        "topic": pa.string(),
+        "topic_score": pa.float64(),
+        "campaigns": campaign_list,
+        "mentions": campaign_list,
+        "summary": pa.string(),
+        "summary_error": pa.string(),
+        "title": pa.string(),
+        "meta": pa.struct([("author", pa.string()), ("source", pa.string())]),
+        # the CLI row's campaigns: [{id, score, evidence: [sentence, …]}]
+        "campaign_evidence": pa.list_(
+            pa.struct(
+                [("id", pa.string()), ("score", pa.float64()), ("evidence", pa.list_(pa.string()))]
+            )
+        ),
+    }
+    return pa.schema([pa.field(name, types[name]) for name in part_columns(summaries)])
 
 
 def _jsonl(rows: Iterable[dict[str, Any]]) -> str:
@@ -188,6 +219,8 @@ def write_shard(
         record.update(errors=len(errors), errors_sha256=_digest(data))
     else:
         errors_file.unlink(missing_ok=True)  # left by an earlier attempt that never finished
+    if summaries:  # headline-only rows: tagged, not summarised (counted for the job's line)
+        record["unsummarised"] = sum(1 for r in rows if r.get("summary_error"))
     data = _part_bytes(fmt, rows, summaries)
     record.update(bytes=len(data), sha256=_digest(data))
     (out / CHECKS_DIR).mkdir(exist_ok=True)

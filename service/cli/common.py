@@ -32,6 +32,7 @@ class EvaluateTarget(NamedTuple):
 
     add_arguments: Callable[[Any], None]
     run: Callable[[Any], int]
+    help: str = ""  # the one line `tinbai evaluate --help` lists (argparse hides targets without)
 
 
 class UserError(Exception):
@@ -257,6 +258,16 @@ def add_article_input(p: argparse.ArgumentParser) -> None:
     )
 
 
+def check_article_input(args: argparse.Namespace) -> None:
+    """The usage and path checks of :func:`add_article_input`'s arguments, which commands run
+    before loading a bundle: a mistyped command fails at once, not after seconds of loading."""
+    if args.input is not None and args.text is not None:
+        raise UserError("give an input file or --text, not both")
+    if args.input is None and args.text is None:
+        raise UserError("give an input file (- for standard input) or --text")
+    check_paths([] if args.text is not None else [args.input], args.output)
+
+
 def map_jsonl(
     command: str,
     args: argparse.Namespace,
@@ -266,17 +277,12 @@ def map_jsonl(
     """The JSONL contract of ``tinbai tag`` / ``tinbai summarize``: read in batches, write one
     output line per input line in order, count failures; exit status 0 only if none failed.
     The output appears only once complete; any failure leaves the old one untouched."""
-    if args.input is not None and args.text is not None:
-        raise UserError("give an input file or --text, not both")
-    if args.input is None and args.text is None:
-        raise UserError("give an input file (- for standard input) or --text")
+    check_article_input(args)
     output_path = args.output
     if args.text is not None:
-        check_paths([], output_path)
         records: Iterable[Any] = [{"text": args.text}]
         known: int | None = 1
     else:
-        check_paths([args.input], output_path)
         records = read_articles(args.input, command)
         known = count_lines(args.input)
     total = failed = 0

@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             target = evaluate_targets[name]
         except ImportError:  # a target whose dependencies are not installed
             continue
-        t = targets.add_parser(name)
+        t = targets.add_parser(name, help=target.help, description=target.help)
         target.add_arguments(t)
         add_format_argument(t)
         t.set_defaults(run=target.run)

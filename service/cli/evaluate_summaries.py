@@ -198,4 +198,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-TARGET = EvaluateTarget(add_arguments, run)
+TARGET = EvaluateTarget(
+    add_arguments,
+    run,
+    help="syllable ROUGE-1/2/L of the summariser beside Lead-N and the oracle, and the share "
+    "of sentences that do not read on their own",
+)

@@ -95,4 +95,10 @@ def run(args: argparse.Namespace) -> int:
         + (f", {summary.done_before} done by an earlier run" if summary.done_before else ""),
         file=sys.stderr,
     )
+    if summary.unsummarised:
+        print(
+            f"tinbai label-archive: {summary.unsummarised} rows have a headline but no body "
+            "to summarise: tagged from the title, summary null, the reason in summary_error",
+            file=sys.stderr,
+        )
     return 0 if summary.failed == 0 else 1

@@ -10,7 +10,13 @@ import argparse
 
 from tinbai.model.predict import summarize_records
 from tinbai.model.summarize import Budget
-from tinbai.service.cli.common import UserError, add_article_input, get_bundle, map_jsonl
+from tinbai.service.cli.common import (
+    UserError,
+    add_article_input,
+    check_article_input,
+    get_bundle,
+    map_jsonl,
+)
 
 
 def add_budget_arguments(p: argparse.ArgumentParser) -> None:
@@ -50,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     budget = budget_from_args(args)
+    check_article_input(args)  # before the bundle: usage errors are instant
     bundle = get_bundle(args.model)
     return map_jsonl(
         "summarize",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tinbai.model.predict import tag_records
-from tinbai.service.cli.common import add_article_input, get_bundle, map_jsonl
+from tinbai.service.cli.common import add_article_input, check_article_input, get_bundle, map_jsonl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_article_input(args)  # before the bundle: usage errors are instant
     bundle = get_bundle(args.model)
     return map_jsonl(
         "tag",

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from tinbai.service.api.deps import InferenceDep, SettingsDep
+from tinbai.service.api.examples import EXAMPLE_MODELS_OUT
 
 router = APIRouter(tags=["models"])
 
@@ -20,7 +21,10 @@ def _campaign_cv(metrics: dict[str, Any], campaign_id: str) -> dict[str, Any] | 
     return {k: got[k] for k in ("precision", "recall", "f1", "support") if k in got}
 
 
-@router.get("/models")
+@router.get(
+    "/models",
+    responses={200: {"content": {"application/json": {"example": EXAMPLE_MODELS_OUT}}}},
+)
 async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, Any]:
     """The taxonomy (topics and campaigns with names and descriptions), the bundle's manifest
     (kind, version, metrics, components, library versions) and how it is served."""
