@@ -67,6 +67,9 @@ class Tagger(Protocol):
 
     def tag(self, docs: Sequence[Document]) -> list[TagResult]: ...
 
+    @property
+    def campaign_thresholds(self) -> dict[str, float]: ...
+
 
 def rank_topics(labels: Sequence[str], probs: Sequence[float]) -> TopicPrediction:
     """Build a :class:`TopicPrediction` from one probability per label."""

@@ -256,6 +256,32 @@ def test_models_lists_taxonomy_and_bundle(client: TestClient) -> None:
     assert body["serving"]["max_text_chars"] == LIMIT
 
 
+def test_models_reports_the_threshold_the_detector_decides_with(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    """A threshold written in the taxonomy overrides the tuned one: /v1/models (which the
+    editor page reads for "gần ngưỡng") must report that one, not the manifest's."""
+    from tinbai.model.campaigns.detector import CampaignDetector
+
+    bundle = load_bundle(tiny_bundle)
+    old = bundle.tagger.campaigns
+    campaigns = [
+        c.model_copy(update={"threshold": 0.77}) if c.id == "hien-mau-tinh-nguyen" else c
+        for c in bundle.taxonomy.campaigns
+    ]
+    taxonomy = bundle.taxonomy.model_copy(update={"campaigns": campaigns})
+    bundle.tagger.campaigns = CampaignDetector(
+        taxonomy, old.model, dict(bundle.manifest.thresholds), old.default_threshold, old.fallback
+    )
+    assert bundle.manifest.thresholds.get("hien-mau-tinh-nguyen") != 0.77
+    app = create_app(make_settings(tiny_bundle, tmp_path), bundle=bundle)
+    with TestClient(app) as c:
+        camp = {x["id"]: x for x in c.get("/v1/models").json()["taxonomy"]["campaigns"]}
+    assert camp["hien-mau-tinh-nguyen"]["threshold"] == 0.77
+    others = {k: v["threshold"] for k, v in camp.items() if k != "hien-mau-tinh-nguyen"}
+    assert others == {k: old.thresholds[k] for k in others}
+
+
 def test_openapi_has_a_vietnamese_example(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {

@@ -25,6 +25,12 @@ class ClassicalTagger:
         self.topics = topics
         self.campaigns = campaigns
 
+    @property
+    def campaign_thresholds(self) -> dict[str, float]:
+        """The threshold each campaign is decided with (taxonomy override, tuned, or the
+        YAML-only model's), which is what an editor's "near the threshold" must compare to."""
+        return dict(self.campaigns.thresholds)
+
     def tag(self, docs: Sequence[Document]) -> list[TagResult]:
         if not docs:
             return []

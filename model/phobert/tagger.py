@@ -86,6 +86,11 @@ class PhobertTagger:
     def backend(self) -> str:
         return self.runner.name
 
+    @property
+    def campaign_thresholds(self) -> dict[str, float]:
+        """The threshold each campaign is decided with (see the classical tagger's)."""
+        return dict(self.detector.thresholds) if self.detector is not None else {}
+
     def texts(self, docs: Sequence[Document]) -> list[str]:
         budget = self.spec.char_budget()
         return [model_text(d, budget) for d in docs]

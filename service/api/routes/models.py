@@ -29,6 +29,7 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
     """The taxonomy (topics and campaigns with names and descriptions), the bundle's manifest
     (kind, version, metrics, components, library versions) and how it is served."""
     bundle = inference.bundle
+    thresholds = bundle.tagger.campaign_thresholds
     manifest = bundle.manifest.model_dump(exclude={"training"})
     training = bundle.manifest.training
     manifest["training"] = {
@@ -43,7 +44,7 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
             "campaigns": [
                 {
                     **c.model_dump(include={"id", "name", "description", "legal_basis"}),
-                    "threshold": bundle.manifest.thresholds.get(c.id),
+                    "threshold": thresholds.get(c.id),
                     "cross_validated": _campaign_cv(bundle.manifest.metrics, c.id),
                 }
                 for c in bundle.taxonomy.campaigns
