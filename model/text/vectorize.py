@@ -87,7 +87,7 @@ def _rows(per_row: Sequence[tuple[np.ndarray, np.ndarray]], n_cols: int, dtype: 
     np.cumsum(lengths, out=indptr[1:])
     cols = np.concatenate([c for c, _ in per_row]) if per_row else np.zeros(0, np.int64)
     vals = np.concatenate([v for _, v in per_row]) if per_row else np.zeros(0, dtype)
-    order = np.lexsort((cols, np.repeat(np.arange(len(per_row)), lengths)))
+    order = np.argsort(np.repeat(np.arange(len(per_row)) * n_cols, lengths) + cols)
     return SparseRows(indptr, cols[order].astype(np.int32), vals[order], n_cols)
 
 
