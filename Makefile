@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[phobert,ray,plot,eval,dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[train,phobert,ray,plot,eval,dev]'
 	@touch $(STAMP)
 
 ## serve: the HTTP API on 127.0.0.1:8000 with the shipped default bundle

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from tinbai import extras
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 from tinbai.service.cli import main
 
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import REPO, SEED_ARTICLE
 
 
 @pytest.fixture
@@ -47,3 +49,27 @@ def test_cli_on_a_phobert_bundle_without_the_extra_says_one_line(
     assert code == 2
     assert "PhoBERT bundles need `pip install 'tinbai[phobert]'`" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--config", "configs/default.yaml"],
+        ["evaluate", "topics", "--data", "gold.jsonl"],
+        ["campaigns", "suggest-cues", "--labels", "labels.jsonl"],
+    ],
+)
+def test_training_without_the_train_extra_says_one_line(args: list[str]) -> None:
+    """scikit-learn and SciPy hidden (an import of either fails, as where they are absent)."""
+    code = (
+        "import sys; sys.modules['sklearn'] = sys.modules['scipy'] = None;"
+        "from tinbai.service.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip() == (
+        f"tinbai {args[0]}: error: Training and evaluation need `pip install 'tinbai[train]'` "
+        "(not installed: sklearn, scipy)"
+    )

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SEED_ARTICLE
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("model", "training", "service")
 
@@ -85,12 +87,16 @@ def test_layers_import_one_way() -> None:
     assert not bad, "\n".join(bad)
 
 
-def test_loading_the_classical_bundle_imports_no_torch_nor_ray() -> None:
+def test_serving_the_classical_bundle_imports_no_torch_ray_nor_scikit_learn() -> None:
+    """Loading it, tagging and summarising an article, the service and the archive job: the
+    default install has none of these (scikit-learn and SciPy are the ``train`` extra)."""
     code = (
-        "import sys; from tinbai.model.bundle import load_bundle;"
-        "from tinbai.model.paths import DEFAULT_BUNDLE_DIR; load_bundle(DEFAULT_BUNDLE_DIR);"
-        "import tinbai.service.batch.job;"
-        "print(sorted(m for m in ('torch', 'ray', 'transformers') if m in sys.modules))"
+        "import sys, tinbai; nlp = tinbai.load();"
+        f"text = open({str(SEED_ARTICLE)!r}, encoding='utf-8').read();"
+        "nlp.tag(text); nlp.summarize(text);"
+        "import tinbai.service.batch.job, tinbai.service.api.app, tinbai.service.cli;"
+        "heavy = ('torch', 'ray', 'transformers', 'sklearn', 'scipy');"
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True

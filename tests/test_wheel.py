@@ -121,6 +121,20 @@ def test_tag_and_summarize_from_the_wheel(wheel_venv: tuple[Path, dict[str, str]
     assert summary["id"] == "seed" and len(summary["sentences"]) == 3
 
 
+def test_tag_from_the_wheel_needs_no_scikit_learn(wheel_venv: tuple[Path, dict[str, str]]) -> None:
+    """The default install has no scikit-learn nor SciPy (the ``train`` extra); the .pth
+    reaches this environment's, so they are hidden: importing either fails there."""
+    venv, env = wheel_venv
+    seed = _seed_jsonl(venv.parent)
+    code = (
+        "import sys; sys.modules['sklearn'] = sys.modules['scipy'] = None;"
+        f"from tinbai.service.cli import main; sys.exit(main(['tag', {str(seed)!r}, '-o', '-']))"
+    )
+    row = json.loads(_run(venv, env, "-c", code, program="python"))
+    assert row["topic"]["label"] == "chinh-tri-xa-hoi"
+    assert [c["id"] for c in row["campaigns"]] == ["hoc-tap-lam-theo-bac"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

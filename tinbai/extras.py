@@ -12,6 +12,7 @@ import importlib.util
 
 # extra → the modules it installs that tinbai imports (pyproject.toml lists the distributions)
 EXTRAS: dict[str, tuple[str, ...]] = {
+    "train": ("sklearn", "scipy"),
     "phobert": ("torch", "transformers", "safetensors", "underthesea", "onnx", "onnxruntime"),
     "ray": ("ray",),
     "plot": ("matplotlib",),

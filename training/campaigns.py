@@ -477,7 +477,7 @@ def fit_validated(
     cands = build_candidates(articles, taxonomy, feature_spec(cfg, taxonomy), topic_probs)
     if len(set(cands.y.tolist())) < 2:
         raise ValueError("campaign labels need both positive and negative candidates")
-    model, oof, scores = calibrated_model(cands, hash_texts(cands.contexts), cfg, seed)
+    model, oof, scores = calibrated_model(cands, hash_texts(cands.contexts).to_scipy(), cfg, seed)
     thresholds, global_t = tune_thresholds(
         scores, cands.y, cands.cids, sum(cands.uncovered.values()), taxonomy.campaign_ids, cfg
     )
@@ -542,7 +542,7 @@ def leave_one_campaign_out(
     scores the held-out campaign's candidates. Its gold tags without a cue are misses."""
     cfg = yaml_only_config(cfg)
     cands = build_candidates(articles, taxonomy, feature_spec(cfg, taxonomy), topic_probs)
-    x_all = hash_texts(cands.contexts)
+    x_all = hash_texts(cands.contexts).to_scipy()
     per, totals = {}, [0, 0, 0]
     for cid in taxonomy.campaign_ids:
         mine = cands.cids == cid

@@ -22,6 +22,7 @@ from tinbai.model.classical.topic_ensemble import (
     combine,
 )
 from tinbai.model.text import prepare
+from tinbai.model.text.vectorize import TfidfFeatures
 from tinbai.training.config import TopicTrainConfig
 from tinbai.training.data import read_rows
 
@@ -62,7 +63,8 @@ def train_topic_classifier(
     coef[clf.classes_] = clf.coef_
     intercept[clf.classes_] = clf.intercept_
     params["classifier"] = cfg.classifier
-    return TopicClassifier(list(topic_ids), vectorizer, coef, intercept, params)
+    features = TfidfFeatures.from_fitted(vectorizer)
+    return TopicClassifier(list(topic_ids), features, coef, intercept, params)
 
 
 def duplicate_groups(texts: list[str]) -> np.ndarray:

@@ -12,25 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
+from tinbai.model.text.vectorize import HashedFeatures, SparseRows
 
 N_FEATURES = 1 << 18
-_VECTORIZER = HashingVectorizer(
-    n_features=N_FEATURES,
-    ngram_range=(1, 2),
-    token_pattern=r"(?u)\b\w+\b",
-    lowercase=False,  # context_text lower-cases
-    alternate_sign=False,
-    norm="l2",
-    dtype=np.float64,
-)
+# syllable uni- and bi-grams, as scikit-learn's HashingVectorizer(n_features=N_FEATURES,
+# ngram_range=(1, 2), lowercase=False (context_text lower-cases), alternate_sign=False) gives
+_HASHER = HashedFeatures(N_FEATURES, ngram_max=2)
 
 
-def hash_texts(texts: Sequence[str]):
-    """Sparse (len(texts), N_FEATURES) matrix; stateless and deterministic (murmurhash)."""
-    return _VECTORIZER.transform(texts)
+def hash_texts(texts: Sequence[str]) -> SparseRows:
+    """Sparse (len(texts), N_FEATURES) rows; deterministic (murmurhash). Training hands
+    ``.to_scipy()`` of them to scikit-learn."""
+    return _HASHER.transform(texts)
 
 
 @dataclass
@@ -41,9 +37,9 @@ class LexicalModel:
     values: np.ndarray  # float64
     bias: float
 
-    def logits(self, x) -> np.ndarray:
-        """``x``: the hashed matrix of :func:`hash_texts`."""
-        x = x.tocsr()
+    def logits(self, x: SparseRows | Any) -> np.ndarray:
+        """``x``: the hashed rows of :func:`hash_texts` (or, in training, a SciPy CSR matrix
+        of them: the same ``indptr`` / ``indices`` / ``data``)."""
         cols = x.indices
         pos = np.minimum(np.searchsorted(self.indices, cols), max(len(self.indices) - 1, 0))
         hit = (self.indices[pos] == cols) if len(self.indices) else np.zeros(len(cols), bool)

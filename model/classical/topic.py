@@ -3,8 +3,9 @@
 Vietnamese words are one to four syllables, so syllable uni- and bi-grams already contain most
 words; we measured no gain from word segmentation for this model while it would cost ~70% of
 the tagging time (underthesea segments ~70 articles/s), so this classifier reads normalised,
-lower-cased syllables. The vocabulary, idf weights and linear weights are saved as JSON and
-``.npz`` and rebuilt into a scikit-learn vectorizer at load time.
+lower-cased syllables. Training fits scikit-learn's vectorizer (:func:`make_vectorizer`); the
+vocabulary, idf weights and linear weights are saved as text and ``.npz`` and served by the
+numpy :class:`~tinbai.model.text.vectorize.TfidfFeatures` (bit-identical, no scikit-learn).
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from tinbai.model.tagging import softmax
 from tinbai.model.text import Document
-
-TOKEN_PATTERN = r"(?u)\b\w+\b"
+from tinbai.model.text.vectorize import TOKEN_PATTERN, TfidfFeatures
 
 
 def topic_text(doc: Document, title_weight: int = 2) -> str:
@@ -31,9 +30,11 @@ def topic_text(doc: Document, title_weight: int = 2) -> str:
     return f"{title}\n{body}".lower() if title else body.lower()
 
 
-def make_vectorizer(
-    params: dict[str, Any], vocabulary: dict[str, int] | None = None
-) -> TfidfVectorizer:
+def make_vectorizer(params: dict[str, Any], vocabulary: dict[str, int] | None = None) -> Any:
+    """The scikit-learn ``TfidfVectorizer`` training fits (the ``train`` extra); its settings
+    are the ones :class:`TfidfFeatures` reproduces (``TfidfFeatures.from_fitted`` checks)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         token_pattern=TOKEN_PATTERN,
         lowercase=False,  # topic_text lower-cases; doing it twice costs time
@@ -62,7 +63,7 @@ class TopicClassifier:
     def __init__(
         self,
         labels: list[str],
-        vectorizer: TfidfVectorizer,
+        vectorizer: TfidfFeatures,
         coef: np.ndarray,
         intercept: np.ndarray,
         params: dict[str, Any],
@@ -94,7 +95,7 @@ class TopicClassifier:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        vocab = self.vectorizer.vocabulary_
+        vocab = self.vectorizer.vocabulary
         terms = [""] * len(vocab)
         for term, idx in vocab.items():
             terms[idx] = term
@@ -105,7 +106,7 @@ class TopicClassifier:
         (directory / "topic_vocab.txt").write_text("\n".join(terms) + "\n", encoding="utf-8")
         np.savez_compressed(
             directory / "topic_weights.npz",
-            idf=self.vectorizer.idf_.astype(np.float32),
+            idf=self.vectorizer.idf.astype(np.float32),
             coef=self.coef.T.astype(np.float16),
             intercept=self.intercept,
         )
@@ -128,8 +129,11 @@ class TopicClassifier:
                 f"{directory / 'topic_vocab.txt'}: {len(terms)} terms, but topic_weights.npz "
                 f"has weights for {len(weights['idf'])}; the bundle is damaged"
             )
-        vectorizer = make_vectorizer(meta["params"], {t: i for i, t in enumerate(terms)})
-        vectorizer.idf_ = weights["idf"].astype(np.float64)
+        vectorizer = TfidfFeatures(
+            {t: i for i, t in enumerate(terms)},
+            weights["idf"].astype(np.float64),
+            int(meta["params"]["ngram_max"]),
+        )
         return cls(
             meta["labels"],
             vectorizer,

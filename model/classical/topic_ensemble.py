@@ -14,7 +14,6 @@ tokens, is almost always 0 or 1). Everything is stored as JSON and ``.npz``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from tinbai.model.classical.ngram_lm import NgramLM
 from tinbai.model.classical.topic import TopicClassifier, topic_text
 from tinbai.model.tagging import softmax
 from tinbai.model.text import Document
+from tinbai.model.text.vectorize import TOKEN  # the syllables TopicClassifier reads
 
-TOKEN = re.compile(r"(?u)\b\w+\b")  # the same syllables TopicClassifier's vectorizer reads
 META = "topic.json"
 LM_VOCAB = "topic_lm_vocab.txt"
 LM_WEIGHTS = "topic_lm.npz"
