@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 from tinbai.service.batch import JobConfig, run_job
+from tinbai.service.cli import main
 
 from tests.conftest import write_jsonl
+from tests.postgres import free_port
 from tests.ray_cluster import RayCluster, missing
 from tests.test_archive import make_rows, read_out
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = [pytest.mark.ray_cluster, pytest.mark.slow]
 ACTOR = "MapWorker(MapBatches(_RayShardLabeler))"
 
 
@@ -50,6 +51,8 @@ def label_archive(cluster: RayCluster, *args: str, cwd: Path) -> subprocess.Comp
     )
 
 
+@pytest.mark.ray_cluster
+@pytest.mark.slow
 def test_label_archive_on_a_two_node_cluster(
     ray_cluster: RayCluster, tiny_bundle: Path, tmp_path: Path
 ) -> None:
@@ -73,3 +76,16 @@ def test_label_archive_on_a_two_node_cluster(
     assert outs["ray"] == outs["local"]
     for node in ("head", "worker"):
         assert ray_cluster.actor_logs(node, ACTOR), f"no labelling actor ran on the {node} node"
+
+
+def test_an_address_where_no_cluster_answers_is_a_message_in_seconds(
+    tiny_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("ray")
+    inp = write_jsonl(tmp_path / "in.jsonl", make_rows(3))
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    argv = ["label-archive", str(inp), "-o", str(tmp_path / "out"), "--model", str(tiny_bundle)]
+    assert main([*argv, "--engine", "ray", "--ray-address", address]) == 2
+    err = capsys.readouterr().err
+    assert f"--ray-address {address}: cannot reach a Ray cluster there" in err
+    assert "Traceback" not in err

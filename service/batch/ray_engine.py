@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -18,6 +19,24 @@ from typing import Any
 from tinbai.service.batch.labeler import ShardLabeler, ShardResult
 from tinbai.service.batch.plan import Shard
 from tinbai.service.batch.writer import ArchiveError
+
+CONNECT_TIMEOUT_S = 10  # to open a TCP connection to the head's GCS port, before ray.init
+
+
+def check_reachable(address: str) -> None:
+    """Fail in seconds, naming the address, when nothing answers at a ``HOST:PORT`` cluster
+    address: ``ray.init`` would otherwise retry for minutes without a word."""
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", "ray://…": Ray resolves those itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ArchiveError(
+            f"--ray-address {address}: cannot reach a Ray cluster there "
+            f"({exc.strerror or exc}); start it with `ray start --head --port {port}` "
+            "on that machine, or check the address"
+        ) from None
 
 
 class _RayShardLabeler:
@@ -63,6 +82,7 @@ def run_ray(
             **(init_options or {}),
         }
         if address:
+            check_reachable(address)
             options.pop("num_cpus", None)
             options.pop("object_store_memory", None)
         ray.init(address=address, **options)
