@@ -76,6 +76,9 @@ def test_label_archive_on_a_two_node_cluster(
     assert outs["ray"] == outs["local"]
     for node in ("head", "worker"):
         assert ray_cluster.actor_logs(node, ACTOR), f"no labelling actor ran on the {node} node"
+        # the bundle came through Ray: each node unpacked its own copy under its temp dir
+        unpacked = list(ray_cluster.node_dir(node).glob("tinbai-bundles/*/bundle.json"))
+        assert len(unpacked) == 1, f"{node}: {unpacked}"
 
 
 def test_an_address_where_no_cluster_answers_is_a_message_in_seconds(
@@ -89,3 +92,19 @@ def test_an_address_where_no_cluster_answers_is_a_message_in_seconds(
     err = capsys.readouterr().err
     assert f"--ray-address {address}: cannot reach a Ray cluster there" in err
     assert "Traceback" not in err
+
+
+def test_a_packed_bundle_unpacks_once_per_node_and_loads(tiny_bundle: Path, tmp_path: Path) -> None:
+    from tinbai.model.bundle import load_bundle
+    from tinbai.model.text import prepare
+    from tinbai.service.batch.ray_engine import pack_bundle, unpack_bundle
+
+    packed = pack_bundle(tiny_bundle)
+    first = unpack_bundle(packed, "k1", tmp_path / "cache")
+    assert first == tmp_path / "cache" / "k1"
+    assert sorted(p.name for p in first.iterdir()) == sorted(p.name for p in tiny_bundle.iterdir())
+    assert unpack_bundle(None, "k1", tmp_path / "cache") == first  # there already: not fetched
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["k1"]  # nothing left aside
+    doc = prepare("Bác sĩ bệnh viện điều trị cho bệnh nhân tại Hà Nội.")
+    tags = [load_bundle(d).tag([doc])[0].to_dict() for d in (first, tiny_bundle)]
+    assert tags[0] == tags[1]
