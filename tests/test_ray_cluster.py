@@ -1,10 +1,12 @@
 """``tinbai label-archive --engine ray --ray-address`` against a real two-node Ray cluster.
 
-Marked ``ray_cluster`` (``pytest -m ray_cluster`` runs just this). The cluster (see
-:mod:`tests.ray_cluster`) is two ``ray start`` nodes on 127.0.0.1 with one CPU each, so the
-job's two labelling actors can only run one on each node; the test checks the rows against
-the local engine and that each node's logs show a labelling actor. Skipped where Ray is not
-installed or cannot start, except under CI (``CI=true``), where that fails.
+The cluster test is marked ``ray_cluster`` (``pytest -m ray_cluster`` runs just it). The
+cluster (see :mod:`tests.ray_cluster`) is two ``ray start`` nodes on 127.0.0.1 with one CPU
+each, so the job's two labelling actors can only run one on each node; the test checks the
+rows against the local engine's, and that each node's logs show a labelling actor and each
+node unpacked the bundle it was sent. Skipped where Ray is not installed or cannot start,
+except under CI (``CI=true``), where that fails. The other tests need no cluster: an address
+where nothing answers, and the bundle's packing.
 """
 
 from __future__ import annotations
