@@ -3,12 +3,12 @@
 The dataset is the list of shards still to do (small: a few numbers each); each actor loads
 the bundle once, then reads and labels whole shards (input files must be readable at the same
 path on every node, e.g. a shared mount). The bundle travels with the job: the driver puts it
-in the object store once and each node unpacks it into ``RAY_TEMP/tinbai-bundles/<sha256>``
-(once per bundle content; the loader verifies its checksums), so nodes need neither the
-driver's ``--model`` path nor tinbai installed at the same place. Results come back to the
-driver, which commits them with the same writer as the local engine, so both engines write
-identical folders. Without ``address``, ``ray.init()`` starts a throw-away local Ray inside
-this process.
+in the object store once and each node unpacks it into ``tinbai-bundles/<sha256>`` in its
+Ray temp dir (once per bundle content; the loader verifies its checksums), so nodes need
+neither the driver's ``--model`` path nor tinbai installed at the same place. Results come
+back to the driver, which commits them with the same writer as the local engine, so both
+engines write identical folders. Without ``address``, ``ray.init()`` starts a throw-away
+local Ray inside this process.
 """
 
 from __future__ import annotations
