@@ -39,6 +39,7 @@ class Campaign(BaseModel):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    description_vi: str | None = Field(default=None, min_length=1)  # what editors are shown
     legal_basis: list[str] = Field(default_factory=list)
     cues: list[str] = Field(min_length=1)
     related: list[str] = Field(default_factory=list)
@@ -94,8 +95,11 @@ class Taxonomy(BaseModel):
         return topic_id
 
     def fingerprint(self) -> str:
-        """A short hash of the content: bundles record it to detect a changed tag set."""
-        payload = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False)
+        """A short hash of the content: bundles record it to detect a changed tag set. The
+        editors' Vietnamese descriptions are display text, left out: translating one does not
+        make a bundle's tag set differ."""
+        content = self.model_dump(exclude={"campaigns": {"__all__": {"description_vi"}}})
+        payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 

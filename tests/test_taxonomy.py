@@ -91,3 +91,18 @@ def test_fingerprint_changes_with_content() -> None:
     a = parse_taxonomy(raw).fingerprint()
     raw["campaigns"][0]["cues"].append("một cụm từ mới")
     assert parse_taxonomy(raw).fingerprint() != a
+
+
+def test_editors_descriptions_are_vietnamese_and_not_part_of_the_fingerprint() -> None:
+    """Every shipped campaign has a Vietnamese description for the editor page; rewording
+    it (display text) keeps the fingerprint, so a bundle is not reported as trained on a
+    different tag set."""
+    tax = load_taxonomy()
+    for c in tax.campaigns:
+        assert c.description_vi and any(ch in c.description_vi for ch in "ăâđêôơưạảấầẩậắằẳặ")
+    raw = _raw()
+    a = parse_taxonomy(raw).fingerprint()
+    raw["campaigns"][0]["description_vi"] = "Một cách diễn đạt khác."
+    assert parse_taxonomy(raw).fingerprint() == a
+    raw["campaigns"][0]["description"] = "Another wording."
+    assert parse_taxonomy(raw).fingerprint() != a

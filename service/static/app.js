@@ -20,7 +20,13 @@ const FIELD_LABELS = {
 };
 
 let taxonomy = { topics: [], campaigns: [] };
-let campaignInfo = new Map(); // campaign id → {name, description, legal_basis, threshold}
+let campaignInfo = new Map(); // campaign id → {name, description(_vi), legal_basis, threshold}
+
+// Editors read Vietnamese: the taxonomy's description_vi when it has one, else the
+// (English) labelling description.
+function describe(campaign) {
+  return campaign.description_vi || campaign.description || "";
+}
 let last = null; // { request, response, articleId, generatedId } of the latest analysis
 // Corrections already saved, by a hash of their content → the feedback id, kept in this
 // browser: a double click, a re-analysis or a reload does not send the same correction twice.
@@ -213,7 +219,8 @@ function renderCampaigns(listId, emptyId, campaigns, isTheme) {
       head.append(...near);
     }
     li.appendChild(head);
-    if (info.description) li.appendChild(el("p", info.description, "description"));
+    const about = describe(info);
+    if (about) li.appendChild(el("p", about, "description"));
     if (info.legal_basis && info.legal_basis.length) {
       li.appendChild(el("p", `Căn cứ: ${info.legal_basis.join("; ")}`, "legal"));
     }
@@ -361,7 +368,7 @@ function renderCorrection(result) {
     label.appendChild(input);
     const words = el("span", undefined, "choice-text");
     words.appendChild(el("span", c.name, "choice-name"));
-    if (c.description) words.appendChild(el("span", c.description, "description"));
+    if (describe(c)) words.appendChild(el("span", describe(c), "description"));
     label.appendChild(words);
     box.appendChild(label);
   }

@@ -43,7 +43,9 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
             ],
             "campaigns": [
                 {
-                    **c.model_dump(include={"id", "name", "description", "legal_basis"}),
+                    **c.model_dump(
+                        include={"id", "name", "description", "description_vi", "legal_basis"}
+                    ),
                     "threshold": thresholds.get(c.id),
                     "cross_validated": _campaign_cv(bundle.manifest.metrics, c.id),
                 }
