@@ -19,10 +19,12 @@ Everything is numpy on a few hundred tokens, so an article costs well under a mi
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from tinbai.model.summarize.rouge import syllables
@@ -35,8 +37,12 @@ _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngày \d|\btháng \d|\bnăm (?:19|20)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTES = re.compile(r"[\"“”]")
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
-# A syllable that starts with a capital letter (a name, a place, an acronym).
-_CAPITALISED = re.compile(rf"(?<![^\W_])[{_UPPER}]")
+# A syllable that starts with a capital letter (a name, a place, an acronym): a capital not
+# preceded by a letter or digit. The look-behind comes after the capital (and spans it), so
+# the regex engine can skip ahead to the next capital instead of testing every position.
+_CAPITALISED = re.compile(rf"[{_UPPER}](?<![^\W_].)")
+# Every _DATE alternative needs one of these (in the lower-cased text): a cheap test first.
+_DATE_HINTS = ("/", "ngày ", "tháng ", "năm ")
 
 
 def _starts_upper(text: str) -> int:
@@ -159,12 +165,13 @@ def sentence_tokens(doc: Document) -> list[list[str]]:
 @dataclass
 class _Terms:
     """Per-article work shared by the feature groups: a local vocabulary over the sentences
-    and the title, its term counts (``tf``, title in the last row) and unit TF-IDF rows."""
+    and the title (first-appearance order), its term counts (``tf``, title in the last row)
+    and unit TF-IDF rows."""
 
     tokens: list[Sequence[str]]
     title: list[str]
-    rows: list[list[int]]  # local term ids of each sentence, then of the title
-    ids: list[int]  # vocabulary index of each local term (-1: out of vocabulary)
+    first_term: np.ndarray  # local id of each sentence's first syllable (-1: none)
+    ids: np.ndarray  # vocabulary index of each local term (-1: out of vocabulary)
     tf: np.ndarray
     idf: np.ndarray
     sent_vecs: np.ndarray
@@ -177,22 +184,46 @@ class _Terms:
         return len(self.tokens)
 
 
+def _lookup(table: np.ndarray, ids: np.ndarray, default: float) -> np.ndarray:
+    """``table[i]`` for each vocabulary index ``i`` of ``ids``, ``default`` where it is -1."""
+    out = np.full(len(ids), default, dtype=np.float64)
+    known = ids >= 0
+    out[known] = table[ids[known]]
+    return out
+
+
 def _terms(doc: Document, vocab: Vocabulary, toks: list[Sequence[str]]) -> _Terms:
     n = len(toks)
     title = syllables(doc.title) if doc.title else []
-    local: dict[str, int] = {}
-    rows: list[list[int]] = []
-    for t in [*toks, title]:
-        rows.append([local.setdefault(w, len(local)) for w in t])
+    sizes = [len(t) for t in toks]
+    flat = list(chain.from_iterable(toks))
+    flat += title
+    local = dict(zip(dict.fromkeys(flat), itertools.count()))  # first-appearance order
     m = max(len(local), 1)
-    ids = [vocab.index.get(w, -1) for w in local]
-    idf = np.array([vocab.idf[i] if i >= 0 else vocab.default_idf for i in ids] or [0.0])
-    flat = np.fromiter((r * m + c for r, row in enumerate(rows) for c in row), dtype=np.int64)
-    tf = np.bincount(flat, minlength=(n + 1) * m).reshape(n + 1, m).astype(np.float64)
+    codes = np.fromiter(map(local.__getitem__, flat), np.int64, len(flat))
+    rows = np.repeat(np.arange(n + 1), [*sizes, len(title)])
+    tf = np.bincount(rows * m + codes, minlength=(n + 1) * m).reshape(n + 1, m).astype(np.float64)
+    if local:
+        ids = np.fromiter(map(vocab.index.get, local, itertools.repeat(-1)), np.int64, len(local))
+        idf = _lookup(vocab.idf, ids, vocab.default_idf)
+    else:
+        ids, idf = np.full(1, -1), np.zeros(1)
+    lengths = np.array(sizes, dtype=float)
+    first_term = np.full(n, -1)
+    nonempty = lengths > 0
+    first_term[nonempty] = codes[np.cumsum([0, *sizes[:-1]])[nonempty]]
     tfidf = _unit_rows(tf * idf)
-    lengths = np.array([len(t) for t in toks], dtype=float)
     return _Terms(
-        toks, title, rows, ids, tf, idf, tfidf[:n], tfidf[n], lengths, np.maximum(lengths, 1.0)
+        toks,
+        title,
+        first_term,
+        ids,
+        tf,
+        idf,
+        tfidf[:n],
+        tfidf[n],
+        lengths,
+        np.maximum(lengths, 1.0),
     )
 
 
@@ -255,23 +286,18 @@ def _similarity_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
 def _surface_features(texts: list[str], lengths: np.ndarray) -> np.ndarray:
     """Numbers, dates, capitalised syllables, quotes, colons, questions, parentheses. Each
     pattern runs once over the whole body; matches are mapped back to their sentence by
-    offset (one regex call per pattern instead of one per sentence)."""
-    n = len(texts)
-    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-    body = "\n".join(texts)
-
-    def per_sentence(pattern: re.Pattern[str]) -> np.ndarray:
-        offsets = [m.start() for m in pattern.finditer(body)]
-        return np.bincount(np.searchsorted(starts, offsets, side="right") - 1, minlength=n)[:n]
-
-    caps = np.maximum(per_sentence(_CAPITALISED) - np.array([_starts_upper(t) for t in texts]), 0)
+    offset (one regex call per pattern instead of one per sentence). Dates are looked for
+    only in sentences with a number (every date pattern needs a digit)."""
+    numbers = _per_sentence(_NUMBER, texts)
+    dates = [float(bool(k) and _has_date(t)) for k, t in zip(numbers.tolist(), texts, strict=True)]
+    caps = np.maximum(_per_sentence(_CAPITALISED, texts) - [_starts_upper(t) for t in texts], 0)
     return np.column_stack(
         [
-            np.log1p(per_sentence(_NUMBER)),
-            (per_sentence(_DATE) > 0).astype(np.float64),
+            np.log1p(numbers),
+            dates,
             caps / np.maximum(lengths - 1, 1.0),
             np.log1p(caps),
-            (per_sentence(_QUOTES) > 0).astype(np.float64),
+            [1.0 if '"' in t or "“" in t or "”" in t else 0.0 for t in texts],
             [1.0 if t[:1] in '"“-–—' else 0.0 for t in texts],
             [1.0 if ":" in t else 0.0 for t in texts],
             [1.0 if t.rstrip('"”’) ').endswith("?") else 0.0 for t in texts],
@@ -280,21 +306,35 @@ def _surface_features(texts: list[str], lengths: np.ndarray) -> np.ndarray:
     )
 
 
+def _has_date(text: str) -> bool:
+    lower = text.lower()
+    return any(hint in lower for hint in _DATE_HINTS) and _DATE.search(text) is not None
+
+
+def _per_sentence(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:
+    """Matches of ``pattern`` in each of ``texts``, from one pass over them joined by
+    newlines (no pattern matches across one)."""
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    offsets = [m.start() for m in pattern.finditer("\n".join(texts))]
+    n = len(texts)
+    return np.bincount(np.searchsorted(starts, offsets, side="right") - 1, minlength=n)[:n]
+
+
 def _lexical_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
     """Learned syllable weights (mean, first syllable), lead rate, and how many other
     sentences repeat each syllable (SumBasic-like salience)."""
     n, tf, ids = terms.n, terms.tf[: terms.n], terms.ids
-    lex = np.array([vocab.lexical[i] if i >= 0 else 0.0 for i in ids] or [0.0])
+    lex = _lookup(vocab.lexical, ids, 0.0)
     rates = vocab.sapo_rate if vocab.sapo_rate is not None else np.zeros(len(vocab.index))
-    rate = np.array([rates[i] if i >= 0 else vocab.default_sapo_rate for i in ids] or [0.0])
-    first_ids = [ids[row[0]] if row else -1 for row in terms.rows[:n]]
-    first_weight = np.array([vocab.first[i] if i >= 0 else 0.0 for i in first_ids])
+    rate = _lookup(rates, ids, vocab.default_sapo_rate)
+    first = terms.first_term
+    first_ids = np.where(first >= 0, ids[np.maximum(first, 0)], -1)
     present = (tf > 0).astype(np.float64)
     others_with = present.sum(axis=0) - present
     return np.column_stack(
         [
             (tf @ lex) / terms.safe_lengths,
-            first_weight,
+            _lookup(vocab.first, first_ids, 0.0),
             (tf @ rate) / terms.safe_lengths,
             (tf * others_with).sum(axis=1) / terms.safe_lengths / max(n - 1, 1),
         ]
