@@ -153,6 +153,67 @@ def test_features_are_finite_and_shaped() -> None:
     assert one.shape == (1, N_FEATURES) and np.isfinite(one).all()
 
 
+def _random_texts(seed: int, count: int) -> list[str]:
+    """Strings made of the pieces the surface patterns care about (capitals after letters,
+    digits or underscores, dates, quotes), to compare fast paths with their definitions."""
+    pieces = ["Hà", "nội", "ngày", "NGÀY", "12/3", "năm", "2019", "tháng", "5", "“", "”", '"']
+    pieces += ["(", ":", "?", "İstanbul", "_X", "aB", "3Com", "1.000,5", "Ông", "-", "ᾈ", "Ưu"]
+    rng = np.random.default_rng(seed)
+    seps = [" ", "", ", ", "."]
+    return [
+        "".join(str(rng.choice(pieces)) + str(rng.choice(seps)) for _ in range(rng.integers(0, 9)))
+        for _ in range(count)
+    ]
+
+
+def test_surface_patterns_match_their_definitions() -> None:
+    """The capitalised-syllable regex (look-behind after the capital) counts what the plain
+    definition counts — a capital that starts a syllable — and the date hint never hides a
+    date the pattern would find."""
+    import re
+
+    from tinbai.model.summarize import features as f
+
+    plain = re.compile(rf"(?<![^\W_])[{f._UPPER}]")
+    for text in _random_texts(0, 2000):
+        assert len(f._CAPITALISED.findall(text)) == len(plain.findall(text)), text
+        assert f._has_date(text) == (f._DATE.search(text) is not None), text
+
+
+def test_features_with_given_tokens_and_degenerate_sentences() -> None:
+    """Tokens handed in by the summariser give the same matrix; sentences without a syllable
+    and an empty title (no local vocabulary at all) still give finite features."""
+    from tinbai.model.summarize.features import sentence_tokens
+    from tinbai.model.text.document import Sentence
+
+    doc = prepare(ARTICLE, "Khởi tố hai nhân viên công ty địa ốc")
+    vocab = _tiny_ranker().vocab
+    np.testing.assert_array_equal(extract(doc, vocab, sentence_tokens(doc)), extract(doc, vocab))
+    for texts in (["...", "—"], ["…", "Ông A nói: “12/3”."]):
+        bare = Document(title="", sentences=tuple(Sentence(i, t, 0) for i, t in enumerate(texts)))
+        for v in (vocab, Vocabulary.empty()):
+            x = extract(bare, v)
+            assert x.shape == (len(texts), N_FEATURES) and np.isfinite(x).all()
+
+
+def test_summarizer_splits_syllables_once_for_a_scorer_that_reads_them() -> None:
+    from tinbai.model.summarize.features import sentence_tokens
+
+    seen: list[object] = []
+
+    class Reading:
+        reads_tokens = True
+
+        def __call__(self, doc: Document, tokens: object = None) -> np.ndarray:
+            seen.append(tokens)
+            return np.arange(len(doc.sentences), dtype=float)[::-1] / 10
+
+    doc = prepare(ARTICLE)
+    config = {"length_target": 25, "length_candidates": 4}
+    chosen = Summarizer("test", Reading(), config).summarize(doc).sentences
+    assert seen == [sentence_tokens(doc)] and len(chosen) == 3
+
+
 def _tiny_ranker(seed: int = 0) -> Ranker:
     rng = np.random.default_rng(seed)
     layers = [

@@ -289,6 +289,16 @@ def rouge_report(
     }
 
 
+@dataclass
+class Tuning:
+    """What :func:`tune_selection` chose on the tuning val rows, with the R1 per grid value."""
+
+    config: dict[str, Any]
+    by_overlap: dict[str, float]
+    by_length_target: dict[str, float]
+    by_orphan_penalty: dict[str, dict[str, float]]
+
+
 def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Path]]:
     """Build ``out_dir`` (``summarizer.json``, ``ranker.npz``, ``vocabulary.json``) from
     ``cfg`` (a ``SummarizerTrainConfig``); return val metrics and the data files read."""
@@ -296,15 +306,45 @@ def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Pat
 
     t0 = time.time()
     train_path, val_path = resolve_data(cfg.train), resolve_data(cfg.val)
+    vocab = lexicon_vocabulary(cfg, train_path, t0)
+    x, y, n_train = training_matrix(cfg, train_path, vocab, t0)
+    weights = fit_weights(cfg, x, y, seed)
+    log.info("summariser: %s fitted on %d sentences (%.0fs)", cfg.model, len(y), time.time() - t0)
+    ranker = Ranker(vocab, weights)
+    tuning = tune_selection(cfg, ranker, val_path)
+    summarizer = Summarizer(cfg.component, ranker, tuning.config)
+    summarizer.save(out_dir)
+    ranker.save(out_dir)
+    metrics = training_metrics(cfg, tuning, n_train, len(y))
+    if cfg.report_articles:
+        report = load_examples(val_path, cfg.report_articles, oracle_sentences=cfg.oracle_sentences)
+        metrics["val_rows"] = [0, cfg.report_articles]
+        metrics["val_articles"] = len(report)
+        metrics.update(rouge_report(summarizer, report, cfg.summary_sentences))
+        log.info("summariser: val ranker %s lead %s", metrics["ranker"], metrics["lead"])
+    metrics["seconds"] = round(time.time() - t0, 1)
+    return metrics, [train_path, val_path]
+
+
+def lexicon_vocabulary(cfg: Any, train_path: Path, t0: float) -> Vocabulary:
+    """Step 1: the vocabulary from the first ``lexicon_articles`` train rows only, so that its
+    lexical features are out-of-sample on the rows the ranker is fitted on."""
     lexicon = load_examples(train_path, cfg.lexicon_articles, oracle_sentences=cfg.oracle_sentences)
     vocab = build_vocabulary(lexicon, cfg.vocabulary_size, cfg.min_count, cfg.smoothing)
-    del lexicon
     log.info(
         "summariser: vocabulary of %d syllables from %d articles (%.0fs)",
         len(vocab.index),
         cfg.lexicon_articles,
         time.time() - t0,
     )
+    return vocab
+
+
+def training_matrix(
+    cfg: Any, train_path: Path, vocab: Vocabulary, t0: float
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Step 2: features and targets of the ``train_articles`` rows after the lexicon ones,
+    featurised chunk by chunk; also the number of articles read."""
     parts, n_train = [], 0
     for chunk in iter_example_chunks(
         train_path,
@@ -317,102 +357,94 @@ def train_summarizer(cfg: Any, out_dir: Path, seed: int) -> tuple[dict, list[Pat
         parts.append((x, y))
         n_train += len(chunk)
         log.info("summariser: %d training articles featurised (%.0fs)", n_train, time.time() - t0)
-    x = np.vstack([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    del parts
+    return np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), n_train
+
+
+def fit_weights(cfg: Any, x: np.ndarray, y: np.ndarray, seed: int) -> RankerWeights | TreeEnsemble:
+    """Step 3: the ranker's model, trees or MLP / linear as ``cfg.model`` says."""
     if cfg.model == "trees":
-        weights: RankerWeights | TreeEnsemble = fit_trees(
+        return fit_trees(
             x, y, cfg.n_trees, cfg.max_leaf_nodes, cfg.learning_rate, seed, cfg.max_depth
         )
-    else:
-        weights = fit_ranker(x, y, cfg.hidden, cfg.alpha, seed, cfg.max_iter)
-    log.info("summariser: %s fitted on %d sentences (%.0fs)", cfg.model, len(y), time.time() - t0)
+    return fit_ranker(x, y, cfg.hidden, cfg.alpha, seed, cfg.max_iter)
 
-    config = {
+
+def tune_selection(cfg: Any, ranker: Ranker, val_path: Path) -> Tuning:
+    """Step 4: the selection settings (redundancy threshold, length target, orphan penalty),
+    each chosen in turn on the ``tune`` val rows given the ones before it."""
+    config: dict[str, Any] = {
         "scorer": cfg.component,
         "features": list(FEATURE_NAMES),
         "anchor_lead_paragraph": cfg.anchor_lead_paragraph,
     }
-    ranker = Ranker(vocab, weights)
-    budget = Budget(sentences=cfg.summary_sentences)
-    tuning: dict[str, float] = {}
-    best = (-1.0, 1.0)
+    tuning = Tuning(config, {}, {}, {})
+    best_r1 = -1.0
+    tune: list[Example] = []
     if cfg.tune_articles:
         tune = load_examples(
             val_path, cfg.tune_articles, skip=cfg.tune_skip, oracle_sentences=cfg.oracle_sentences
         )
-        for overlap in cfg.max_trigram_overlap_grid:
-            candidate = Summarizer(
-                cfg.component, ranker, {**config, "max_trigram_overlap": overlap}
-            )
-            r1 = quick_rouge(candidate, tune, budget)["rouge1"]
-            tuning[str(overlap)] = round(r1, 3)
-            if r1 > best[0]:
-                best = (r1, overlap)
-        log.info("summariser: tuning R1 by max trigram overlap %s", tuning)
-    config["max_trigram_overlap"] = best[1]
-    length_tuning: dict[str, float] = {}
+    budget = Budget(sentences=cfg.summary_sentences)
+
+    def r1_of(extra: dict[str, Any]) -> dict[str, float]:
+        return quick_rouge(Summarizer(cfg.component, ranker, {**config, **extra}), tune, budget)
+
+    overlap = 1.0
+    if cfg.tune_articles:
+        for value in cfg.max_trigram_overlap_grid:
+            r1 = r1_of({"max_trigram_overlap": value})["rouge1"]
+            tuning.by_overlap[str(value)] = round(r1, 3)
+            if r1 > best_r1:
+                best_r1, overlap = r1, value
+        log.info("summariser: tuning R1 by max trigram overlap %s", tuning.by_overlap)
+    config["max_trigram_overlap"] = overlap
     if cfg.tune_articles and cfg.length_target_grid:
-        best_len = (best[0], 0.0)  # 0: plain top-k, as tuned above
+        best_len = (best_r1, 0.0)  # 0: plain top-k, as tuned above
         length_config = {
             "length_candidates": cfg.length_candidates,
             "overlap_discount": cfg.overlap_discount,
         }
         for target in cfg.length_target_grid:
-            candidate = Summarizer(
-                cfg.component,
-                ranker,
-                {**config, **length_config, "length_target": target},
-            )
-            r1 = quick_rouge(candidate, tune, budget)["rouge1"]
-            length_tuning[str(target)] = round(r1, 3)
+            r1 = r1_of({**length_config, "length_target": target})["rouge1"]
+            tuning.by_length_target[str(target)] = round(r1, 3)
             if r1 > best_len[0]:
                 best_len = (r1, target)
-        log.info("summariser: tuning R1 by length target %s", length_tuning)
+        log.info("summariser: tuning R1 by length target %s", tuning.by_length_target)
         if best_len[1]:
             config["length_target"] = best_len[1]
             config.update(length_config)
-    orphan_tuning: dict[str, dict[str, float]] = {}
     if cfg.tune_articles and cfg.orphan_penalty_grid:
         # The best R1 among penalties whose summaries read on their own often enough.
         best_penalty: tuple[float, float] | None = None
         for penalty in cfg.orphan_penalty_grid:
-            candidate = Summarizer(cfg.component, ranker, {**config, "orphan_penalty": penalty})
-            q = quick_rouge(candidate, tune, budget)
-            orphan_tuning[str(penalty)] = {
+            q = r1_of({"orphan_penalty": penalty})
+            tuning.by_orphan_penalty[str(penalty)] = {
                 "rouge1": round(q["rouge1"], 3),
                 "orphan_share": round(q["orphan_share"], 4),
             }
             ok = q["orphan_share"] <= cfg.max_orphan_share
             if ok and (best_penalty is None or q["rouge1"] > best_penalty[0]):
                 best_penalty = (q["rouge1"], penalty)
-        log.info("summariser: tuning by orphan penalty %s", orphan_tuning)
+        log.info("summariser: tuning by orphan penalty %s", tuning.by_orphan_penalty)
         # None met the bound: the strongest penalty comes closest.
         config["orphan_penalty"] = best_penalty[1] if best_penalty else max(cfg.orphan_penalty_grid)
-    summarizer = Summarizer(cfg.component, ranker, config)
-    summarizer.save(out_dir)
-    ranker.save(out_dir)
+    return tuning
 
-    metrics: dict[str, Any] = {
+
+def training_metrics(cfg: Any, tuning: Tuning, n_train: int, n_sentences: int) -> dict[str, Any]:
+    """Step 5: what bundle.json records of the training run (val ROUGE is added after)."""
+    return {
         "train_articles": n_train,
         "lexicon_articles": cfg.lexicon_articles,
-        "train_sentences": int(len(y)),
+        "train_sentences": n_sentences,
         "tuning_val_rows": [cfg.tune_skip, cfg.tune_skip + cfg.tune_articles],
-        "tuning_rouge1_by_max_trigram_overlap": tuning,
-        "max_trigram_overlap": best[1],
-        "tuning_rouge1_by_length_target": length_tuning,
-        "length_target": config.get("length_target", 0.0),
-        "tuning_by_orphan_penalty": orphan_tuning,
-        "orphan_penalty": config.get("orphan_penalty", 0.0),
+        "tuning_rouge1_by_max_trigram_overlap": tuning.by_overlap,
+        "max_trigram_overlap": tuning.config["max_trigram_overlap"],
+        "tuning_rouge1_by_length_target": tuning.by_length_target,
+        "length_target": tuning.config.get("length_target", 0.0),
+        "tuning_by_orphan_penalty": tuning.by_orphan_penalty,
+        "orphan_penalty": tuning.config.get("orphan_penalty", 0.0),
     }
-    if cfg.report_articles:
-        report = load_examples(val_path, cfg.report_articles, oracle_sentences=cfg.oracle_sentences)
-        metrics["val_rows"] = [0, cfg.report_articles]
-        metrics["val_articles"] = len(report)
-        metrics.update(rouge_report(summarizer, report, cfg.summary_sentences))
-        log.info("summariser: val ranker %s lead %s", metrics["ranker"], metrics["lead"])
-    metrics["seconds"] = round(time.time() - t0, 1)
-    return metrics, [train_path, val_path]
 
 
 def export_trees(model: Any) -> TreeEnsemble:

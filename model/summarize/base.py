@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain, combinations
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, load_limits
+from tinbai.model.summarize.features import sentence_tokens
 from tinbai.model.summarize.standalone import LazyReadings, Reading
 from tinbai.model.text import Document
 
@@ -119,7 +120,13 @@ class Summarizer:
         if not doc.sentences:
             return Summary(())
         doc = bounded_prefix(doc, self.limits)
-        scores = np.asarray(self.scorer(doc), dtype=np.float64)
+        target = self.config.get("length_target")
+        length_aware = bool(target) and budget.max_chars is None and budget.ratio is None
+        # The syllables of each sentence, split once for the scorer and the selection.
+        reads_tokens = getattr(self.scorer, "reads_tokens", False)
+        tokens = sentence_tokens(doc) if reads_tokens or length_aware else None
+        raw = self.scorer(doc, tokens) if reads_tokens else self.scorer(doc)
+        scores = np.asarray(raw, dtype=np.float64)
         order = np.argsort(-scores, kind="stable").tolist()  # best first; ties: earlier first
         anchored = bool(self.config.get("anchor_lead_paragraph")) and has_lead_paragraph(doc)
         if anchored:
@@ -129,8 +136,6 @@ class Summarizer:
         if max_overlap < 1.0:
             order = drop_redundant(doc, order, max_overlap)
         penalty = float(self.config.get("orphan_penalty", 0.0))
-        target = self.config.get("length_target")
-        length_aware = bool(target) and budget.max_chars is None and budget.ratio is None
         candidates = int(self.config.get("length_candidates", 8))
         readings = None
         if penalty > 0:
@@ -151,6 +156,7 @@ class Summarizer:
                 keep_first=anchored,
                 dependent=readings.dependent if readings else None,
                 orphan_penalty=penalty,
+                tokens=tokens,
             )
         else:
             chosen = select(doc, order, budget, readings.dependent if readings else None)
@@ -304,6 +310,7 @@ def select_length_aware(
     keep_first: bool = False,
     dependent: Callable[[int], bool] | None = None,
     orphan_penalty: float = 0.0,
+    tokens: Sequence[Sequence[str]] | None = None,
 ) -> list[int]:
     """Pick the ``k`` of the ``candidates`` best-ranked sentences that maximise the expected
     ROUGE-1 F1 against a reference of about ``target`` syllables, reading each score as the
@@ -317,12 +324,16 @@ def select_length_aware(
     the others least. ``keep_first``: every subset holds ``order[0]`` (an anchored lead).
     ``dependent`` / ``orphan_penalty``: a subset loses ``orphan_penalty`` of expected F1 for
     each dependent sentence it holds without the sentence before it, so a summary reads on
-    its own: such a sentence comes with its antecedent or gives way to the next best."""
+    its own: such a sentence comes with its antecedent or gives way to the next best.
+    ``tokens``: the syllables of every sentence, when the caller has them already."""
     k = min(k, len(order))
     pool = np.array(order[: max(candidates, k)], dtype=np.intp)
     if len(pool) <= k:
         return [int(i) for i in pool]
-    tokens = [_SYLLABLE.findall(doc.sentences[i].text.lower()) for i in pool]
+    if tokens is None:
+        tokens = [_SYLLABLE.findall(doc.sentences[i].text.lower()) for i in pool]
+    else:
+        tokens = [tokens[i] for i in pool]
     lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)
     precision = np.clip(scores[pool], 0.0, 1.0)
     subsets = _subsets(len(pool), k)

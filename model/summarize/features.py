@@ -19,10 +19,12 @@ Everything is numpy on a few hundred tokens, so an article costs well under a mi
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from tinbai.model.summarize.rouge import syllables
@@ -35,8 +37,12 @@ _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngày \d|\btháng \d|\bnăm (?:19|20)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTES = re.compile(r"[\"“”]")
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
-# A syllable that starts with a capital letter (a name, a place, an acronym).
-_CAPITALISED = re.compile(rf"(?<![^\W_])[{_UPPER}]")
+# A syllable that starts with a capital letter (a name, a place, an acronym): a capital not
+# preceded by a letter or digit. The look-behind comes after the capital (and spans it), so
+# the regex engine can skip ahead to the next capital instead of testing every position.
+_CAPITALISED = re.compile(rf"[{_UPPER}](?<![^\W_].)")
+# Every _DATE alternative needs one of these (in the lower-cased text): a cheap test first.
+_DATE_HINTS = ("/", "ngày ", "tháng ", "năm ")
 
 
 def _starts_upper(text: str) -> int:
@@ -156,128 +162,203 @@ def sentence_tokens(doc: Document) -> list[list[str]]:
     return [_RAW_TOKEN.findall(s.text.lower()) for s in doc.sentences]
 
 
-def extract(
-    doc: Document, vocab: Vocabulary, tokens: Sequence[Sequence[str]] | None = None
-) -> np.ndarray:
-    """The ``(n_sentences, N_FEATURES)`` feature matrix of ``doc``'s body sentences."""
-    n = len(doc.sentences)
-    x = np.zeros((n, N_BASE_FEATURES))
-    if n == 0:
-        return np.zeros((0, N_FEATURES))
-    toks = list(tokens) if tokens is not None else sentence_tokens(doc)
+@dataclass
+class _Terms:
+    """Per-article work shared by the feature groups: a local vocabulary over the sentences
+    and the title (first-appearance order), its term counts (``tf``, title in the last row)
+    and unit TF-IDF rows."""
+
+    tokens: list[Sequence[str]]
+    title: list[str]
+    first_term: np.ndarray  # local id of each sentence's first syllable (-1: none)
+    ids: np.ndarray  # vocabulary index of each local term (-1: out of vocabulary)
+    tf: np.ndarray
+    idf: np.ndarray
+    sent_vecs: np.ndarray
+    title_vec: np.ndarray
+    lengths: np.ndarray
+    safe_lengths: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.tokens)
+
+
+def _lookup(table: np.ndarray, ids: np.ndarray, default: float) -> np.ndarray:
+    """``table[i]`` for each vocabulary index ``i`` of ``ids``, ``default`` where it is -1."""
+    out = np.full(len(ids), default, dtype=np.float64)
+    known = ids >= 0
+    out[known] = table[ids[known]]
+    return out
+
+
+def _terms(doc: Document, vocab: Vocabulary, toks: list[Sequence[str]]) -> _Terms:
+    n = len(toks)
     title = syllables(doc.title) if doc.title else []
-
-    # Local vocabulary: sentence rows + the title row of a term-count matrix.
-    local: dict[str, int] = {}
-    rows: list[list[int]] = []
-    for t in [*toks, title]:
-        rows.append([local.setdefault(w, len(local)) for w in t])
-    words = list(local)
-    m = max(len(words), 1)
-    ids = [vocab.index.get(w, -1) for w in words]
-    idf = np.array([vocab.idf[i] if i >= 0 else vocab.default_idf for i in ids] or [0.0])
-    lex = np.array([vocab.lexical[i] if i >= 0 else 0.0 for i in ids] or [0.0])
-    rates = vocab.sapo_rate if vocab.sapo_rate is not None else np.zeros(len(vocab.index))
-    rate = np.array([rates[i] if i >= 0 else vocab.default_sapo_rate for i in ids] or [0.0])
-    flat = np.fromiter((r * m + c for r, row in enumerate(rows) for c in row), dtype=np.int64)
-    tf = np.bincount(flat, minlength=(n + 1) * m).reshape(n + 1, m).astype(np.float64)
+    sizes = [len(t) for t in toks]
+    flat = list(chain.from_iterable(toks))
+    flat += title
+    local = dict(zip(dict.fromkeys(flat), itertools.count()))  # first-appearance order
+    m = max(len(local), 1)
+    codes = np.fromiter(map(local.__getitem__, flat), np.int64, len(flat))
+    rows = np.repeat(np.arange(n + 1), [*sizes, len(title)])
+    tf = np.bincount(rows * m + codes, minlength=(n + 1) * m).reshape(n + 1, m).astype(np.float64)
+    if local:
+        ids = np.fromiter(map(vocab.index.get, local, itertools.repeat(-1)), np.int64, len(local))
+        idf = _lookup(vocab.idf, ids, vocab.default_idf)
+    else:
+        ids, idf = np.full(1, -1), np.zeros(1)
+    lengths = np.array(sizes, dtype=float)
+    first_term = np.full(n, -1)
+    nonempty = lengths > 0
+    first_term[nonempty] = codes[np.cumsum([0, *sizes[:-1]])[nonempty]]
     tfidf = _unit_rows(tf * idf)
-    sent_vecs, title_vec = tfidf[:n], tfidf[n]
-    sims = sent_vecs @ sent_vecs.T
-    np.fill_diagonal(sims, 0.0)
+    return _Terms(
+        toks,
+        title,
+        first_term,
+        ids,
+        tf,
+        idf,
+        tfidf[:n],
+        tfidf[n],
+        lengths,
+        np.maximum(lengths, 1.0),
+    )
 
-    lengths = np.array([len(t) for t in toks], dtype=float)
+
+def _position_features(n: int) -> np.ndarray:
+    """One-hot first positions, relative and reciprocal position, article length."""
     pos = np.arange(n)
-    col = 0
-
-    def put(values: np.ndarray | float) -> None:
-        nonlocal col
-        x[:, col] = values
-        col += 1
-
     onehot = np.zeros((n, MAX_POSITION + 1))
     onehot[pos, np.minimum(pos, MAX_POSITION)] = 1.0
-    x[:, : MAX_POSITION + 1] = onehot
-    col = MAX_POSITION + 1
-    put(pos / max(n - 1, 1))
-    put(1.0 / (pos + 1))
-    put(1.0 / (n - pos))
-    put(math.log(n))
-    put(float(n <= 3))
-    put(np.log1p(lengths))
-    bins = np.searchsorted(np.array(LENGTH_BINS), lengths, side="right")
-    x[pos, col + bins] = 1.0
-    col += len(LENGTH_BINS) + 1
-    put(_rank(lengths))
+    columns = [pos / max(n - 1, 1), 1.0 / (pos + 1), 1.0 / (n - pos)]
+    columns += [np.full(n, math.log(n)), np.full(n, float(n <= 3))]
+    return np.column_stack([onehot, *columns])
 
-    safe_lengths = np.maximum(lengths, 1.0)
+
+def _length_features(lengths: np.ndarray) -> np.ndarray:
+    """Log length, length bins (one-hot) and length rank within the article."""
+    n = len(lengths)
+    bins = np.zeros((n, len(LENGTH_BINS) + 1))
+    bins[np.arange(n), np.searchsorted(np.array(LENGTH_BINS), lengths, side="right")] = 1.0
+    return np.column_stack([np.log1p(lengths), bins, _rank(lengths)])
+
+
+def _title_features(terms: _Terms) -> np.ndarray:
+    """Syllable recall and precision, bigram recall and TF-IDF cosine against the title."""
+    n, tf, title = terms.n, terms.tf, terms.title
     in_title = (tf[n] > 0).astype(np.float64)
-    n_title = in_title.sum()
-    recall = (tf[:n] > 0) @ in_title / max(n_title, 1.0)
-    precision = tf[:n] @ in_title / safe_lengths
+    recall = (tf[:n] > 0) @ in_title / max(in_title.sum(), 1.0)
+    precision = tf[:n] @ in_title / terms.safe_lengths
     title_bigrams = set(zip(title, title[1:], strict=False))
     bigram_recall = np.zeros(n)
     if title_bigrams:
-        for i, t in enumerate(toks):
+        for i, t in enumerate(terms.tokens):
             common = title_bigrams.intersection(zip(t, t[1:], strict=False))
             bigram_recall[i] = len(common) / len(title_bigrams)
-    title_cos = sent_vecs @ title_vec
-    put(recall)
-    put(precision)
-    put(bigram_recall)
-    put(title_cos)
-    put(_rank(title_cos))
+    title_cos = terms.sent_vecs @ terms.title_vec
+    return np.column_stack([recall, precision, bigram_recall, title_cos, _rank(title_cos)])
 
-    others = sent_vecs.sum(axis=0, keepdims=True) - sent_vecs  # the rest of the article
-    centrality = np.einsum("ij,ij->i", sent_vecs, _unit_rows(others))
-    put(centrality)
-    put(_rank(centrality))
-    put(sims.sum(axis=1) / max(n - 1, 1))
-    put(sims[:, 0])
-    previous = np.tril(sims, k=-1)
-    put(previous.max(axis=1) if n > 1 else 0.0)
-    put((tf[:n] @ idf) / safe_lengths / max(vocab.default_idf, 1e-9))
 
-    # Surface cues: each pattern runs once over the whole body; matches are mapped back to
-    # their sentence by offset (one regex call per pattern instead of one per sentence).
-    texts = [s.text for s in doc.sentences]
+def _similarity_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
+    """Centrality (LexRank-like), mean similarity, similarity to the first and to earlier
+    sentences, and mean IDF."""
+    n, vecs = terms.n, terms.sent_vecs
+    sims = vecs @ vecs.T
+    np.fill_diagonal(sims, 0.0)
+    others = vecs.sum(axis=0, keepdims=True) - vecs  # the rest of the article
+    centrality = np.einsum("ij,ij->i", vecs, _unit_rows(others))
+    previous = np.tril(sims, k=-1).max(axis=1) if n > 1 else np.zeros(n)
+    mean_idf = (terms.tf[:n] @ terms.idf) / terms.safe_lengths / max(vocab.default_idf, 1e-9)
+    return np.column_stack(
+        [
+            centrality,
+            _rank(centrality),
+            sims.sum(axis=1) / max(n - 1, 1),
+            sims[:, 0],
+            previous,
+            mean_idf,
+        ]
+    )
+
+
+def _surface_features(texts: list[str], lengths: np.ndarray) -> np.ndarray:
+    """Numbers, dates, capitalised syllables, quotes, colons, questions, parentheses. Each
+    pattern runs once over the whole body; matches are mapped back to their sentence by
+    offset (one regex call per pattern instead of one per sentence). Dates are looked for
+    only in sentences with a number (every date pattern needs a digit)."""
+    numbers = _per_sentence(_NUMBER, texts)
+    dates = [float(bool(k) and _has_date(t)) for k, t in zip(numbers.tolist(), texts, strict=True)]
+    caps = np.maximum(_per_sentence(_CAPITALISED, texts) - [_starts_upper(t) for t in texts], 0)
+    return np.column_stack(
+        [
+            np.log1p(numbers),
+            dates,
+            caps / np.maximum(lengths - 1, 1.0),
+            np.log1p(caps),
+            [1.0 if '"' in t or "“" in t or "”" in t else 0.0 for t in texts],
+            [1.0 if t[:1] in '"“-–—' else 0.0 for t in texts],
+            [1.0 if ":" in t else 0.0 for t in texts],
+            [1.0 if t.rstrip('"”’) ').endswith("?") else 0.0 for t in texts],
+            [1.0 if "(" in t else 0.0 for t in texts],
+        ]
+    )
+
+
+def _has_date(text: str) -> bool:
+    lower = text.lower()
+    return any(hint in lower for hint in _DATE_HINTS) and _DATE.search(text) is not None
+
+
+def _per_sentence(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:
+    """Matches of ``pattern`` in each of ``texts``, from one pass over them joined by
+    newlines (no pattern matches across one)."""
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-    body = "\n".join(texts)
+    offsets = [m.start() for m in pattern.finditer("\n".join(texts))]
+    n = len(texts)
+    return np.bincount(np.searchsorted(starts, offsets, side="right") - 1, minlength=n)[:n]
 
-    def per_sentence(pattern: re.Pattern[str]) -> np.ndarray:
-        offsets = [m.start() for m in pattern.finditer(body)]
-        return np.bincount(np.searchsorted(starts, offsets, side="right") - 1, minlength=n)[:n]
 
-    numbers = np.log1p(per_sentence(_NUMBER))
-    dates = (per_sentence(_DATE) > 0).astype(np.float64)
-    quote = (per_sentence(_QUOTES) > 0).astype(np.float64)
-    caps = np.maximum(per_sentence(_CAPITALISED) - np.array([_starts_upper(t) for t in texts]), 0)
-    cap_count = np.log1p(caps)
-    cap_ratio = caps / np.maximum(lengths - 1, 1.0)
-    starts_quote = np.array([1.0 if t[:1] in '"“-–—' else 0.0 for t in texts])
-    colon = np.array([1.0 if ":" in t else 0.0 for t in texts])
-    question = np.array([1.0 if t.rstrip('"”’) ').endswith("?") else 0.0 for t in texts])
-    paren = np.array([1.0 if "(" in t else 0.0 for t in texts])
-    first_ids = [ids[row[0]] if row else -1 for row in rows[:n]]
-    first_weight = np.array([vocab.first[i] if i >= 0 else 0.0 for i in first_ids])
-    for values in (
-        numbers,
-        dates,
-        cap_ratio,
-        cap_count,
-        quote,
-        starts_quote,
-        colon,
-        question,
-        paren,
-        (tf[:n] @ lex) / safe_lengths,
-        first_weight,
-    ):
-        put(values)
-    put((tf[:n] @ rate) / safe_lengths)
-    # How many other sentences repeat each of this sentence's syllables (SumBasic-like salience).
-    present = (tf[:n] > 0).astype(np.float64)
+def _lexical_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
+    """Learned syllable weights (mean, first syllable), lead rate, and how many other
+    sentences repeat each syllable (SumBasic-like salience)."""
+    n, tf, ids = terms.n, terms.tf[: terms.n], terms.ids
+    lex = _lookup(vocab.lexical, ids, 0.0)
+    rates = vocab.sapo_rate if vocab.sapo_rate is not None else np.zeros(len(vocab.index))
+    rate = _lookup(rates, ids, vocab.default_sapo_rate)
+    first = terms.first_term
+    first_ids = np.where(first >= 0, ids[np.maximum(first, 0)], -1)
+    present = (tf > 0).astype(np.float64)
     others_with = present.sum(axis=0) - present
-    put((tf[:n] * others_with).sum(axis=1) / safe_lengths / max(n - 1, 1))
-    assert col == N_BASE_FEATURES
+    return np.column_stack(
+        [
+            (tf @ lex) / terms.safe_lengths,
+            _lookup(vocab.first, first_ids, 0.0),
+            (tf @ rate) / terms.safe_lengths,
+            (tf * others_with).sum(axis=1) / terms.safe_lengths / max(n - 1, 1),
+        ]
+    )
+
+
+def extract(
+    doc: Document, vocab: Vocabulary, tokens: Sequence[Sequence[str]] | None = None
+) -> np.ndarray:
+    """The ``(n_sentences, N_FEATURES)`` feature matrix of ``doc``'s body sentences, one
+    block per feature group in :data:`FEATURE_NAMES` order."""
+    if not doc.sentences:
+        return np.zeros((0, N_FEATURES))
+    terms = _terms(doc, vocab, list(tokens) if tokens is not None else sentence_tokens(doc))
+    lexical = _lexical_features(terms, vocab)
+    x = np.hstack(
+        [
+            _position_features(terms.n),
+            _length_features(terms.lengths),
+            _title_features(terms),
+            _similarity_features(terms, vocab),
+            _surface_features([s.text for s in doc.sentences], terms.lengths),
+            lexical,
+        ]
+    )
+    assert x.shape[1] == N_BASE_FEATURES
     return add_relative(x)

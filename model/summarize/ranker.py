@@ -11,6 +11,7 @@ at once, one numpy gather per tree level, so an article costs a fraction of a mi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,10 +175,13 @@ class Ranker:
         self.vocab = vocab
         self.weights = weights
 
-    def __call__(self, doc: Document) -> np.ndarray:
+    # The summariser passes the sentences' syllables it splits anyway (see Summarizer.summarize).
+    reads_tokens = True
+
+    def __call__(self, doc: Document, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
         if not doc.sentences:
             return np.zeros(0)
-        return self.weights.score(extract(doc, self.vocab))
+        return self.weights.score(extract(doc, self.vocab, tokens))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
