@@ -269,6 +269,22 @@ def test_ranker_refuses_weights_for_other_features(tmp_path: Path) -> None:
     assert "ranker.v1" in SCORERS
 
 
+def test_summarizer_config_is_typed_and_rejects_what_no_one_reads() -> None:
+    """A misspelt selection key would silently select with the default; it fails instead,
+    naming the key. A scorer's own keys are allowed only for that scorer."""
+    with pytest.raises(ValueError, match="'orphan_penalti'"):
+        Summarizer.from_config({"scorer": "lead.v1", "orphan_penalti": 0.05})
+    with pytest.raises(ValueError, match="orphan_penalty"):
+        Summarizer.from_config({"scorer": "lead.v1", "orphan_penalty": -1})
+    with pytest.raises(ValueError, match="'fixed_scores'"):  # test-fixed.v1's key, not lead's
+        Summarizer.from_config({"scorer": "lead.v1", "fixed_scores": [1.0]})
+    s = Summarizer.from_config(
+        {"scorer": "test-fixed.v1", "fixed_scores": [1.0], "length_target": 9}
+    )
+    assert s.settings.length_target == 9.0 and s.settings.length_candidates == 8
+    assert s.to_config() == {"scorer": "test-fixed.v1", "fixed_scores": [1.0], "length_target": 9}
+
+
 def test_exported_trees_predict_like_scikit_learn(tmp_path: Path) -> None:
     from sklearn.ensemble import HistGradientBoostingRegressor
     from tinbai.model.summarize.ranker import TreeEnsemble, load_model
@@ -287,7 +303,7 @@ def test_exported_trees_predict_like_scikit_learn(tmp_path: Path) -> None:
     np.testing.assert_allclose(loaded.score(x[:7]), model.predict(x[:7]), atol=1e-9)
 
 
-@register_scorer("test-fixed.v1")
+@register_scorer("test-fixed.v1", config_keys=("fixed_scores",))
 def _fixed(config: dict, directory: Path | None):  # scores as given in the config
     return lambda doc: np.array(config["fixed_scores"], dtype=float)
 

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, load_limits
+from tinbai.model.reporting import describe_errors
 from tinbai.model.summarize.features import sentence_tokens
 from tinbai.model.summarize.standalone import LazyReadings, Reading
 from tinbai.model.text import Document
@@ -74,7 +76,13 @@ Scorer = Callable[[Document], np.ndarray]
 SCORERS = registry.scorers
 
 
-def register_scorer(name: str) -> Callable:
+_SCORER_KEYS: dict[str, frozenset[str]] = {}  # scorer name → the config keys it reads
+
+
+def register_scorer(name: str, config_keys: Sequence[str] = ()) -> Callable:
+    """Register a scorer factory; ``config_keys`` are the summariser-config keys it reads
+    (anything else in a config is a mistake the loader reports)."""
+    _SCORER_KEYS[name] = frozenset(config_keys)
     return registry.scorers.register(name)
 
 
@@ -89,6 +97,38 @@ def _lead(config: dict[str, Any], directory: Path | None) -> Scorer:
     return score
 
 
+class SummarizerConfig(BaseModel):
+    """What ``summarizer.json`` may say: the scorer, its feature list, and the selection
+    settings training tunes. Typed so a misspelt key fails at load instead of silently
+    selecting with a default."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)  # a scorer's own keys, checked below
+
+    scorer: str = "lead.v1"
+    anchor_lead_paragraph: bool = False  # an article's lead paragraph is always chosen first
+    max_trigram_overlap: float = Field(default=1.0, ge=0.0, le=1.0)  # 1.0: no redundancy cut
+    length_target: float | None = Field(default=None, ge=0.0)  # syllables/sentence; None: off
+    length_candidates: int = Field(default=8, ge=1)
+    overlap_discount: float = Field(default=0.0, ge=0.0)
+    orphan_penalty: float = Field(default=0.0, ge=0.0)  # 0: dependent sentences not penalised
+
+
+def parse_summarizer_config(config: dict[str, Any]) -> SummarizerConfig:
+    """Validate a summariser config; a bad key or value is one ValueError naming it. Keys
+    beyond the selection settings must be ones the scorer declared (``register_scorer``)."""
+    try:
+        settings = SummarizerConfig.model_validate(config)
+    except ValidationError as exc:
+        raise ValueError(f"summariser config: {describe_errors(exc)}") from None
+    unknown = sorted(set(settings.model_extra or {}) - _SCORER_KEYS.get(settings.scorer, set()))
+    if unknown:
+        raise ValueError(
+            f"summariser config: unknown key(s) {', '.join(map(repr, unknown))} "
+            f"(scorer {settings.scorer!r} reads {sorted(_SCORER_KEYS.get(settings.scorer, ()))})"
+        )
+    return settings
+
+
 class Summarizer:
     """Scores sentences with a named scorer and selects them under a :class:`Budget`."""
 
@@ -101,15 +141,18 @@ class Summarizer:
     ) -> None:
         self.scorer_name = scorer_name
         self.scorer = scorer
-        self.config = config or {}
+        self.config = config or {}  # saved back as given (summarizer.json)
+        self.settings = parse_summarizer_config({**self.config, "scorer": scorer_name})
         self.limits = limits or load_limits().summarizer
 
     @classmethod
     def from_config(cls, config: dict[str, Any], directory: Path | None = None) -> Summarizer:
-        name = config.get("scorer", "lead.v1")
+        name = config.get("scorer", SummarizerConfig().scorer)
         if name not in SCORERS:
             raise ValueError(f"unknown sentence scorer {name!r} (known: {sorted(SCORERS)})")
-        return cls(name, SCORERS[name](config, directory), config)
+        factory = SCORERS[name]  # imports the scorer's module, which declares its keys
+        parse_summarizer_config(config)
+        return cls(name, factory(config, directory), config)
 
     def to_config(self) -> dict[str, Any]:
         return {**self.config, "scorer": self.scorer_name}
@@ -120,7 +163,8 @@ class Summarizer:
         if not doc.sentences:
             return Summary(())
         doc = bounded_prefix(doc, self.limits)
-        target = self.config.get("length_target")
+        settings = self.settings
+        target = settings.length_target
         length_aware = bool(target) and budget.max_chars is None and budget.ratio is None
         # The syllables of each sentence, split once for the scorer and the selection.
         reads_tokens = getattr(self.scorer, "reads_tokens", False)
@@ -128,15 +172,15 @@ class Summarizer:
         raw = self.scorer(doc, tokens) if reads_tokens else self.scorer(doc)
         scores = np.asarray(raw, dtype=np.float64)
         order = np.argsort(-scores, kind="stable").tolist()  # best first; ties: earlier first
-        anchored = bool(self.config.get("anchor_lead_paragraph")) and has_lead_paragraph(doc)
+        anchored = settings.anchor_lead_paragraph and has_lead_paragraph(doc)
         if anchored:
             order.remove(0)
             order.insert(0, 0)
-        max_overlap = float(self.config.get("max_trigram_overlap", 1.0))
+        max_overlap = settings.max_trigram_overlap
         if max_overlap < 1.0:
             order = drop_redundant(doc, order, max_overlap)
-        penalty = float(self.config.get("orphan_penalty", 0.0))
-        candidates = int(self.config.get("length_candidates", 8))
+        penalty = settings.orphan_penalty
+        candidates = settings.length_candidates
         readings = None
         if penalty > 0:
             readings = LazyReadings([s.text for s in doc.sentences])
@@ -152,7 +196,7 @@ class Summarizer:
                 budget.sentences or self.limits.default_sentences,
                 float(target),
                 candidates,
-                float(self.config.get("overlap_discount", 0.0)),
+                settings.overlap_discount,
                 keep_first=anchored,
                 dependent=readings.dependent if readings else None,
                 orphan_penalty=penalty,

@@ -195,7 +195,7 @@ class Ranker:
         )
 
 
-@register_scorer("ranker.v1")
+@register_scorer("ranker.v1", config_keys=("features",))
 def _ranker(config: dict[str, Any], directory: Path | None) -> Scorer:
     if directory is None:
         raise ValueError("the ranker.v1 scorer needs its weights directory")
