@@ -122,50 +122,73 @@ def run_ray(
     require("ray", "The Ray engine (--engine ray)")
     import ray
 
-    started = False
-    if not ray.is_initialized():
-        options = {
-            "include_dashboard": False,
-            "log_to_driver": False,
-            "logging_level": logging.WARNING,
-            **(init_options or {}),
-        }
-        if address:
-            check_reachable(address)
-            options.pop("num_cpus", None)
-            options.pop("object_store_memory", None)
-        ray.init(address=address, **options)
-        started = True
+    started = _connect(ray, address, init_options)
     try:
-        ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False  # the job draws its own bar
-        ctx.print_on_execution_start = False
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
-        items = [{"shard": json.dumps(asdict(s))} for s in shards]
-        packed = pack_bundle(Path(bundle_dir))
-        bundle_key = hashlib.sha256(packed).hexdigest()
-        ds = ray.data.from_items(items, override_num_blocks=min(len(items), 200))
-        ds = ds.map_batches(
-            _RayShardLabeler,
-            fn_constructor_kwargs={
-                "bundle": ray.put(packed),
-                "bundle_key": bundle_key,
-                "columns": columns,
-                "summaries": summaries,
-            },
-            batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(shards)))),
-            num_cpus=1,
-        )
-        try:
-            for row in ds.iter_rows():
-                yield ShardResult.from_dict(json.loads(row["result"]))
-        except ray.exceptions.RayError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ArchiveError(
-                f"Ray job failed ({first}); finished parts are kept: run the same "
-                "command again to resume"
-            ) from exc
+        ds = _labelled_dataset(ray, shards, Path(bundle_dir), columns, summaries, workers)
+        yield from _results(ray, ds)
     finally:
         if started:
             ray.shutdown()
+
+
+def _connect(ray: Any, address: str | None, init_options: dict[str, Any] | None) -> bool:
+    """Join the cluster at ``address`` (checked reachable first: Ray itself waits silently)
+    or start a local one; True when this call started Ray and must shut it down."""
+    if ray.is_initialized():
+        return False
+    options = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": logging.WARNING,
+        **(init_options or {}),
+    }
+    if address:
+        check_reachable(address)
+        options.pop("num_cpus", None)
+        options.pop("object_store_memory", None)
+    ray.init(address=address, **options)
+    return True
+
+
+def _labelled_dataset(
+    ray: Any,
+    shards: Sequence[Shard],
+    bundle_dir: Path,
+    columns: dict[str, Any],
+    summaries: bool,
+    workers: int,
+) -> Any:
+    """One row per shard, labelled by an actor pool; the bundle travels through the object
+    store once (nodes need not share the driver's filesystem)."""
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False  # the job draws its own bar
+    ctx.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    items = [{"shard": json.dumps(asdict(s))} for s in shards]
+    packed = pack_bundle(bundle_dir)
+    ds = ray.data.from_items(items, override_num_blocks=min(len(items), 200))
+    return ds.map_batches(
+        _RayShardLabeler,
+        fn_constructor_kwargs={
+            "bundle": ray.put(packed),
+            "bundle_key": hashlib.sha256(packed).hexdigest(),
+            "columns": columns,
+            "summaries": summaries,
+        },
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(shards)))),
+        num_cpus=1,
+    )
+
+
+def _results(ray: Any, ds: Any) -> Iterator[ShardResult]:
+    """Each shard's result as it arrives; a Ray failure is one line (finished parts stay)."""
+    try:
+        for row in ds.iter_rows():
+            yield ShardResult.from_dict(json.loads(row["result"]))
+    except ray.exceptions.RayError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ArchiveError(
+            f"Ray job failed ({first}); finished parts are kept: run the same "
+            "command again to resume"
+        ) from exc
