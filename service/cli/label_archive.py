@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,42 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinbai.model.bundle import BundleError, read_manifest
-    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
-    from tinbai.service.batch import JobConfig, run_job
-    from tinbai.service.batch.local import default_workers
-    from tinbai.service.batch.reader import Columns, InputError
+    from tinbai.model.bundle import BundleError
+    from tinbai.service.batch import run_job
+    from tinbai.service.batch.reader import InputError
     from tinbai.service.batch.writer import ArchiveError
     from tinbai.service.cli.common import UserError, progress
 
-    bundle_dir = Path(args.model) if args.model else DEFAULT_BUNDLE_DIR
-    try:
-        read_manifest(bundle_dir)  # fail fast, before any worker starts
-    except BundleError as exc:
-        raise UserError(str(exc)) from None
-    if args.shard_size < 1 or (args.workers is not None and args.workers < 1):
-        raise UserError("--shard-size and --workers must be at least 1")
-    workers = args.workers or default_workers()
-    columns = Columns(
-        id=args.id_column,
-        text=args.text_column,
-        title=args.title_column,
-        date=(args.date_column,) if args.date_column else ("date", "published"),
-    )
-    config = JobConfig(
-        input=args.input,
-        output=Path(args.output),
-        bundle_dir=bundle_dir.resolve(),
-        engine=args.engine,
-        workers=workers,
-        format=args.format,
-        summaries=args.summaries,
-        columns=columns,
-        shard_size=args.shard_size,
-        ray_address=args.ray_address,
-        ray_init={"num_cpus": workers} if not args.ray_address else {},
-        rows_per_file=args.rows_per_file,
-    )
+    config = _job_config(args)
     bar = None
 
     def start(rows: int) -> None:
@@ -88,10 +60,56 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    where = f" (reasons in {Path(args.output) / '_errors.jsonl'})" if summary.failed else ""
+    _report(summary, args.output)
+    return 0 if summary.failed == 0 else 1
+
+
+def _job_config(args: argparse.Namespace) -> Any:
+    """The job from the options, checked before any worker starts (a bundle that is not
+    one, a shard size or worker count below 1)."""
+    from tinbai.model.bundle import BundleError, read_manifest
+    from tinbai.model.paths import DEFAULT_BUNDLE_DIR
+    from tinbai.service.batch import JobConfig
+    from tinbai.service.batch.local import default_workers
+    from tinbai.service.batch.reader import Columns
+    from tinbai.service.cli.common import UserError
+
+    bundle_dir = Path(args.model) if args.model else DEFAULT_BUNDLE_DIR
+    try:
+        read_manifest(bundle_dir)  # fail fast, before any worker starts
+    except BundleError as exc:
+        raise UserError(str(exc)) from None
+    if args.shard_size < 1 or (args.workers is not None and args.workers < 1):
+        raise UserError("--shard-size and --workers must be at least 1")
+    workers = args.workers or default_workers()
+    columns = Columns(
+        id=args.id_column,
+        text=args.text_column,
+        title=args.title_column,
+        date=(args.date_column,) if args.date_column else ("date", "published"),
+    )
+    return JobConfig(
+        input=args.input,
+        output=Path(args.output),
+        bundle_dir=bundle_dir.resolve(),
+        engine=args.engine,
+        workers=workers,
+        format=args.format,
+        summaries=args.summaries,
+        columns=columns,
+        shard_size=args.shard_size,
+        ray_address=args.ray_address,
+        ray_init={"num_cpus": workers} if not args.ray_address else {},
+        rows_per_file=args.rows_per_file,
+    )
+
+
+def _report(summary: Any, output: str) -> None:
+    """The job's last lines on stderr: counts, where the reasons are, rows left unsummarised."""
+    where = f" (reasons in {Path(output) / '_errors.jsonl'})" if summary.failed else ""
     print(
         f"tinbai label-archive: {summary.rows} rows, {summary.ok} ok, {summary.failed} failed"
-        f"{where}; {summary.parts} parts in {args.output}"
+        f"{where}; {summary.parts} parts in {output}"
         + (f", {summary.done_before} done by an earlier run" if summary.done_before else ""),
         file=sys.stderr,
     )
@@ -101,4 +119,3 @@ def run(args: argparse.Namespace) -> int:
             "to summarise: tagged from the title, summary null, the reason in summary_error",
             file=sys.stderr,
         )
-    return 0 if summary.failed == 0 else 1
