@@ -12,12 +12,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, PositiveInt
 from tinbai.model.paths import CONFIG_DIR
-from tinbai.model.yamlfile import read_validated
+from tinbai.model.yamlfile import ConfigError, read_validated
 
 DEFAULT_LIMITS_PATH = CONFIG_DIR / "limits.yaml"
 
 
-class LimitsError(ValueError):
+class LimitsError(ConfigError):
     """A limits file that cannot be used; the message names the file and the field."""
 
 

@@ -16,12 +16,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tinbai.model.paths import CONFIG_DIR
 from tinbai.model.text.normalize import normalize
+from tinbai.model.yamlfile import ConfigError
 
 DEFAULT_TAXONOMY_PATH = CONFIG_DIR / "taxonomy.yaml"
 _SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ConfigError):
     """A taxonomy file that cannot be used; the message names the entry and field."""
 
 

@@ -12,7 +12,13 @@ from pydantic import BaseModel, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 
-def read_validated(path: Path, model: type[M], error: type[ValueError]) -> M:
+class ConfigError(ValueError):
+    """A file under ``configs/`` that cannot be used. Every kind (limits, taxonomy, cleaning,
+    sentence and standalone rules) derives from it, so each entry point turns any of them
+    into one line naming the file, never a traceback."""
+
+
+def read_validated(path: Path, model: type[M], error: type[ConfigError]) -> M:
     """``model`` validated from the YAML mapping in ``path``; ``error`` (a message that names
     ``path``) for an unreadable file, bad YAML, a non-mapping or an invalid field."""
     try:

@@ -251,7 +251,7 @@ def test_models_lists_taxonomy_and_bundle(client: TestClient) -> None:
     assert topics["the-thao"]["name"] == "Thể thao" and "description" in topics["the-thao"]
     camp = {c["id"]: c for c in body["taxonomy"]["campaigns"]}
     assert camp["hien-mau-tinh-nguyen"]["description"]
-    assert body["summarizer"] == {"scorer": "lead.v1", "bundled": False}
+    assert body["summarizer"] == {"scorer": "lead.v1", "bundled": False, "default_sentences": 3}
     assert body["serving"]["micro_batching"] is False
     assert body["serving"]["max_text_chars"] == LIMIT
 

@@ -47,6 +47,19 @@ def assert_same_csr(ours: vec.SparseRows, theirs) -> None:
     np.testing.assert_array_equal(ours.data, theirs.data)  # exact, not allclose
 
 
+def hash_texts_scipy(docs: list[str]):
+    """scikit-learn's hashed rows for the settings the lexical campaign models use."""
+    return sklearn_text.HashingVectorizer(
+        n_features=N_FEATURES,
+        ngram_range=(1, 2),
+        token_pattern=vec.TOKEN_PATTERN,
+        lowercase=False,
+        alternate_sign=False,
+        norm="l2",
+        dtype=np.float64,
+    ).transform(docs)
+
+
 def test_tfidf_rows_and_their_product_equal_scikit_learns() -> None:
     docs = texts(0, 120)
     fitted = make_vectorizer({"ngram_max": 2, "min_df": 2, "max_df": 0.9}).fit(docs[:80])
@@ -81,16 +94,7 @@ def test_the_shipped_topic_model_decides_as_through_scikit_learn() -> None:
 
 def test_hashed_rows_equal_scikit_learns_and_training_gets_the_same_scipy_matrix() -> None:
     docs = [t.lower() for t in texts(3, 60)]
-    hasher = sklearn_text.HashingVectorizer(
-        n_features=N_FEATURES,
-        ngram_range=(1, 2),
-        token_pattern=vec.TOKEN_PATTERN,
-        lowercase=False,
-        alternate_sign=False,
-        norm="l2",
-        dtype=np.float64,
-    )
-    expected = hasher.transform(docs)
+    expected = hash_texts_scipy(docs)
     assert_same_csr(hash_texts(docs), expected)
     assert_same_csr(hash_texts(docs), expected)  # the second time from the column cache
     scipy = hash_texts(docs).to_scipy()
@@ -125,10 +129,37 @@ def test_the_column_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(vec, "HASH_CACHE_SIZE", 50)
     hasher = vec.HashedFeatures(N_FEATURES, ngram_max=2)
     docs = [t.lower() for t in texts(5, 20)]
-    first = [hasher.transform([d]) for d in docs]
-    assert 0 < len(hasher._columns) <= 50
+    first = []
+    for d in docs:
+        first.append(hasher.transform([d]))
+        assert 0 < len(hasher._columns) <= 50  # after every call, not only the last
+    big = hasher.transform(docs)  # one batch with far more new n-grams than the limit
+    assert len(hasher._columns) <= 50
+    assert_same_csr(big, hash_texts_scipy(docs))
     for d, x in zip(docs, first, strict=True):
         assert_same_csr(hasher.transform([d]), x.to_scipy())
+    long = "đ" * (vec.HASH_CACHE_KEY_CHARS + 1)
+    hasher.transform([long])
+    assert long not in hasher._columns
+
+
+def test_a_very_long_token_costs_its_own_length_not_times_the_batch() -> None:
+    """One 50k-letter run beside thousands of distinct words: the padded hashing buffer used
+    to be (keys × longest key), ~150 MB here; now chunks are padded to their own longest."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdeghiklmnopqrstuvxy") for _ in range(5)) for _ in range(3000)]
+    keys = [("a" * 50_000).encode()] + [w.encode() for w in words]
+    tracemalloc.start()
+    got = vec.murmurhash3_32(keys)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * 2**20, peak
+    from sklearn.utils import murmurhash3_32
+
+    np.testing.assert_array_equal(got, [murmurhash3_32(k) for k in keys])  # across chunks
 
 
 def test_sparse_rows_index_multiply_and_refuse_a_wrong_shape() -> None:

@@ -93,7 +93,7 @@ class SummarizerTrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    component: str = "ranker.v1"
+    component: Literal["ranker.v1"] = "ranker.v1"  # the one summariser this recipe trains
     train: str = "data/vietnews/train.jsonl.gz"
     val: str = "data/vietnews/val.jsonl.gz"
     lexicon_articles: int = Field(15_000, ge=1)  # build IDF + lexical cues only

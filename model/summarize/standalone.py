@@ -20,13 +20,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tinbai.model.paths import CONFIG_DIR
 from tinbai.model.text.normalize import normalize
-from tinbai.model.yamlfile import read_validated
+from tinbai.model.yamlfile import ConfigError, read_validated
 
 DEFAULT_STANDALONE_PATH = CONFIG_DIR / "standalone.yaml"
 _TOKEN = re.compile(r"[^\W_]+")
 
 
-class StandaloneRulesError(ValueError):
+class StandaloneRulesError(ConfigError):
     """A rules file that cannot be used; the message names the file and the field."""
 
 

@@ -25,6 +25,7 @@ TOKEN = re.compile(TOKEN_PATTERN)
 # n-grams whose hashed column is remembered (a dict entry is ~150 bytes: ~15 MB); when full
 # the memory starts again, so a long-running service stays bounded
 HASH_CACHE_SIZE = 100_000
+HASH_CACHE_KEY_CHARS = 64  # longer n-grams (degenerate runs) are hashed, never remembered
 
 
 def word_ngrams(tokens: list[str], n_max: int) -> list[str]:
@@ -162,17 +163,34 @@ class TfidfFeatures:
 
 def murmurhash3_32(keys: Sequence[bytes], seed: int = 0) -> np.ndarray:
     """MurmurHash3_x86_32 of each key as a signed int32 (scikit-learn's
-    ``murmurhash3_32(key, seed)``), computed for all keys at once, one 4-byte block at a time."""
+    ``murmurhash3_32(key, seed)``), computed for many keys at once, one 4-byte block at a
+    time. Keys go in chunks padded to the chunk's own longest key (longest first), so one very
+    long key costs its own length, not its length times the number of keys."""
     n = len(keys)
     lengths = np.fromiter(map(len, keys), np.int64, n)
     order = np.argsort(-lengths, kind="stable")  # longest first: block j concerns a prefix
-    lengths = lengths[order]
-    width = max(-(-int(lengths[0]) // 4), 1) * 4 if n else 4
+    out = np.empty(n, np.uint32)
+    start = 0
+    while start < n:
+        width = max(-(-int(lengths[order[start]]) // 4), 1) * 4
+        stop = min(n, start + max(1, _HASH_CHUNK_BYTES // width))
+        chunk = order[start:stop]
+        out[chunk] = _murmur_sorted([keys[i] for i in chunk], lengths[chunk], width, seed)
+        start = stop
+    return out.view(np.int32)
+
+
+_HASH_CHUNK_BYTES = 1 << 22  # the padded key buffer of one chunk (4 MiB)
+
+
+def _murmur_sorted(keys: list[bytes], lengths: np.ndarray, width: int, seed: int) -> np.ndarray:
+    """The hashes of keys sorted longest first, ``width`` bytes (a multiple of 4) each."""
+    n = len(keys)
     buf = np.zeros((n, width), np.uint8)
-    flat = np.frombuffer(b"".join(keys[i] for i in order), np.uint8)
+    flat = np.frombuffer(b"".join(keys), np.uint8)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     buf[np.repeat(np.arange(n), lengths), np.arange(flat.size) - starts] = flat
-    blocks = buf.view("<u4").astype(np.uint32)
+    blocks = buf.view("<u4")
 
     def rotl(x: np.ndarray, r: int) -> np.ndarray:
         return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
@@ -190,9 +208,7 @@ def murmurhash3_32(keys: Sequence[bytes], seed: int = 0) -> np.ndarray:
     h ^= h >> np.uint32(13)
     h *= np.uint32(0xC2B2AE35)
     h ^= h >> np.uint32(16)
-    out = np.empty(n, np.uint32)
-    out[order] = h
-    return out.view(np.int32)
+    return h
 
 
 class HashedFeatures:
@@ -205,6 +221,15 @@ class HashedFeatures:
         self.n_features = int(n_features)
         self.ngram_max = int(ngram_max)
         self._columns: dict[str, int] = {}
+
+    def _remember(self, found: dict[str, int]) -> None:
+        """Keep new columns for the next call: at most HASH_CACHE_SIZE entries in all (the
+        cache is emptied when full), and no n-gram longer than HASH_CACHE_KEY_CHARS."""
+        cache = self._columns
+        keep = [(g, j) for g, j in found.items() if len(g) <= HASH_CACHE_KEY_CHARS]
+        if len(cache) + len(keep) > HASH_CACHE_SIZE:
+            cache.clear()
+        cache.update(keep[:HASH_CACHE_SIZE])
 
     def columns(self, grams: Sequence[str]) -> np.ndarray:
         """Each n-gram's column: ``|murmurhash3_32(utf-8)| mod n_features``."""
@@ -220,9 +245,7 @@ class HashedFeatures:
         if new:
             found = dict(zip(new, self.columns(new).tolist(), strict=True))
             lookup.update(found)
-            if len(cache) + len(found) > HASH_CACHE_SIZE:
-                cache.clear()
-            cache.update(found)
+            self._remember(found)
         keys = np.fromiter(
             (i * self.n_features + lookup[g] for i, c in enumerate(counted) for g in c), np.int64
         )

@@ -233,7 +233,7 @@ EXAMPLE_MODELS_OUT = {
             }
         ],
     },
-    "summarizer": {"scorer": "ranker.v1", "bundled": True},
+    "summarizer": {"scorer": "ranker.v1", "bundled": True, "default_sentences": 3},
     "serving": {
         "micro_batching": False,
         "max_batch_size": 16,

@@ -74,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     from tinbai.extras import MissingExtra
     from tinbai.model.files import FileError, describe
+    from tinbai.model.yamlfile import ConfigError
     from tinbai.service.cli.common import UserError
 
     try:
         return int(args.run(args) or 0)
-    except (UserError, FileError) as exc:
+    except (UserError, FileError, ConfigError) as exc:
         print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # an I/O failure no command foresaw: still one line, not a traceback

@@ -164,6 +164,11 @@ async function loadModels() {
     taxonomy = info.taxonomy;
     campaignInfo = new Map(taxonomy.campaigns.map((c) => [c.id, c]));
     const m = info.model;
+    // the configured summary length (configs/limits.yaml), unless the editor changed it
+    const count = $("sentences");
+    if (!count.dataset.edited && info.summarizer.default_sentences) {
+      count.value = info.summarizer.default_sentences;
+    }
     $("model-info").textContent = `mô hình ${m.name} ${m.version} (${m.kind}), tóm tắt ${info.summarizer.scorer}`;
   } catch (e) {
     $("model-info").textContent = `Không tải được thông tin mô hình. ${e.message}`;
@@ -464,7 +469,7 @@ async function analyze() {
     id: articleId,
     title,
     text,
-    sentences: Number($("sentences").value) || 3,
+    sentences: Number($("sentences").value) || undefined, // empty: the server's default
     include_document: true,
   };
   $("analyze").disabled = true;
@@ -493,6 +498,7 @@ async function analyze() {
 }
 
 $("analyze").addEventListener("click", analyze);
+$("sentences").addEventListener("input", (e) => (e.target.dataset.edited = "true"));
 $("send-feedback").addEventListener("click", sendFeedback);
 $("correction").addEventListener("input", refreshSendButton);
 $("correction").addEventListener("change", refreshSendButton);

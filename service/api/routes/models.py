@@ -55,6 +55,7 @@ async def models(inference: InferenceDep, settings: SettingsDep) -> dict[str, An
         "summarizer": {
             "scorer": inference.summarizer.scorer_name,
             "bundled": bundle.summarizer is not None,
+            "default_sentences": inference.summarizer.limits.default_sentences,
         },
         "serving": {
             "micro_batching": inference.micro_batching,
