@@ -388,3 +388,35 @@ def test_orphan_penalty_with_other_budgets() -> None:
     )
     assert [s.index for s in readable.summarize(doc, Budget(ratio=0.2)).sentences] == [0]
     assert [s.index for s in readable.summarize(doc, Budget(ratio=0.4)).sentences] == [0, 1]
+
+
+_VOCAB_SNIPPET = """
+import json, random
+from tinbai.training.summarizer import build_vocabulary, make_example
+rng = random.Random(0)
+syll = [a + b for a in "bcdghklmnpqrstvx" for b in ("a", "o", "u", "ê", "ơ", "ươ")]
+rows = []
+for i in range(40):
+    sents = [" ".join(rng.choice(syll) for _ in range(8)).capitalize() + "." for _ in range(4)]
+    rows.append({"text": " ".join(sents), "summary": sents[0]})
+examples = [e for e in (make_example(r) for r in rows) if e is not None]
+print(json.dumps(list(build_vocabulary(examples, min_count=2).index)))
+"""
+
+
+def test_the_summariser_vocabulary_is_the_same_whatever_the_hash_seed() -> None:
+    """Ties in document frequency are ordered by the word, so vocabulary.json (and the
+    bundle's checksum) do not change between two runs of the same training."""
+    import os
+    import subprocess
+    import sys
+
+    out = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", _VOCAB_SNIPPET], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        out.append(json.loads(run.stdout))
+    assert len(out[0]) > 20 and out[0] == out[1]

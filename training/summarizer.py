@@ -120,7 +120,11 @@ def build_vocabulary(
                 if label:
                     first_pos[t[0]] += 1
     base = (n_pos + 1) / (n_sent + 2)
-    words = [w for w, c in df.most_common(max_size) if c >= min_count]
+    # most frequent first, ties by the word: Counter.most_common breaks ties by insertion
+    # order, which follows set iteration and so the process's hash seed (vocabulary.json
+    # came out in a different order on every run)
+    ranked = sorted(df.items(), key=lambda wc: (-wc[1], wc[0]))[:max_size]
+    words = [w for w, c in ranked if c >= min_count]
     sapo_base = sum(in_sapo.values()) / max(sum(df.values()), 1)
     n_docs = max(len(examples), 1)
 
