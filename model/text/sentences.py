@@ -50,11 +50,16 @@ _ABBREVIATIONS = frozenset(_RULES.abbreviations)
 _NEVER_FINAL_ACRONYMS = frozenset(_RULES.never_final_acronyms)
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (a capital, digit, opening quote or bracket, dash).
-# Linear on any input: a match may only start where a run of punctuation starts (the
-# lookbehind), and the runs are taken possessively (``++``, ``*+``; the classes are disjoint,
-# so giving characters back could never help). The backtracking form was quadratic on long
-# runs of dots (40,000 dots: 22 s), retrying the rest of the run from every dot in it.
-_BOUNDARY = re.compile(r"(?<![.!?…])([.!?…]++)([\"”’)\]]*+)(\s++)(?=[\"“‘(\[\-–—]?\s?[0-9A-ZÀ-ỸĐ])")
+# Linear on any input: a match may only start where a run of punctuation starts, and the runs
+# are taken possessively (``*+``, ``++``; the classes are disjoint, so giving characters back
+# could never help). The backtracking form was quadratic on long runs of dots (40,000 dots:
+# 22 s), retrying the rest of the run from every dot in it. The run-start test is written
+# after the first mark (``(?<![.!?…]{2})``: the character before it is not a mark) rather
+# than as a leading lookbehind, so the pattern starts with a character class and the engine
+# skips straight to the marks instead of trying every character (3x faster).
+_BOUNDARY = re.compile(
+    r"([.!?…](?<![.!?…]{2})[.!?…]*+)([\"”’)\]]*+)(\s++)(?=[\"“‘(\[\-–—]?\s?[0-9A-ZÀ-ỸĐ])"
+)
 _QUOTES = re.compile(r"[\"“”]")
 
 
@@ -65,7 +70,7 @@ def _is_abbreviation(token: str) -> bool:
         return False
     if word.lower() in _ABBREVIATIONS:
         return True
-    if any(ch in _VOWELS for ch in word):
+    if not _VOWELS.isdisjoint(word):
         return False
     # No vowel: an initial or abbreviation (Th., Tr., H., TP., GS., PGS., ThS.) — but an
     # all-capital acronym of 3+ letters (UBND., HĐND., GTVT.) often ends a sentence.
