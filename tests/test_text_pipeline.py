@@ -118,3 +118,40 @@ def test_prepare_with_segmentation_keeps_sentence_alignment() -> None:
     assert doc.segmented_sentences is not None
     assert len(doc.segmented_sentences) == len(doc.sentences) == 2
     assert "Hà_Nội" in doc.segmented_sentences[1]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("oÉ hoÉ", "oÉ hoÉ"),  # a vowel pair outside the tone table is left alone
+        ("qoà Quỷ", "qoà Quỷ"),  # after q the tone is already canonical
+        ("hoà. Thuý, khoẻ", "hòa. Thúy, khỏe"),  # punctuation ends the syllable
+        ("a \t\u3000b", "a b"),  # a mixed run of horizontal spaces becomes one space
+        ("a\tb", "a b"),
+        ("a  b", "a b"),
+        ("\u00a0a", " a"),
+        ("a \n  b", "a \n b"),  # newlines are not spaces: the runs around one are kept apart
+    ],
+)
+def test_normalize_edge_cases(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Xong. Th. Nguyễn đến.", ["Xong.", "Th. Nguyễn đến."]),
+        ("Xong. Th . Nguyễn đến.", ["Xong.", "Th .", "Nguyễn đến."]),  # no word before the dot
+        ("Ông Th\x0bNg. Bà đến.", ["Ông Th\x0bNg. Bà đến."]),  # any whitespace ends a token
+        ("Chờ... Anh đến. Ừ.", ["Chờ...", "Anh đến.", "Ừ."]),
+        ("“Xong. Th. Nguyễn” Th. Bà đến. Hết.", ["“Xong. Th. Nguyễn” Th. Bà đến.", "Hết."]),
+        ("Ông nói. “Th. Bà đến”. Xong.", ["Ông nói.", "“Th. Bà đến”.", "Xong."]),
+    ],
+)
+def test_abbreviation_is_the_token_right_before_the_dot(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_end_marker_only_at_the_end_of_a_line() -> None:
+    cleaned = clean_article("Hết bài ./.\nDòng a/.b\nCâu cuối /.  \nx/.y/.")
+    assert cleaned.paragraphs == ("Hết bài.", "Dòng a/.b", "Câu cuối.", "x/.y.")

@@ -138,7 +138,8 @@ def clean_article(
             if value is not None:
                 source = source or value
                 continue
-        line = _END_MARK.sub(".", line)
+        if line.endswith("/."):  # the only place the marker can be: the line is stripped
+            line = _END_MARK.sub(".", line)
         paragraphs.append(line)
     clean_title = normalize(title).strip() if title else ""
     clean_title = " ".join(clean_title.split())

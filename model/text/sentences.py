@@ -50,13 +50,17 @@ _ABBREVIATIONS = frozenset(_RULES.abbreviations)
 _NEVER_FINAL_ACRONYMS = frozenset(_RULES.never_final_acronyms)
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (a capital, digit, opening quote or bracket, dash).
-# Linear on any input: a match may only start where a run of punctuation starts (the
-# lookbehind), and the runs are taken possessively (``++``, ``*+``; the classes are disjoint,
-# so giving characters back could never help). The backtracking form was quadratic on long
-# runs of dots (40,000 dots: 22 s), retrying the rest of the run from every dot in it.
-_BOUNDARY = re.compile(r"(?<![.!?…])([.!?…]++)([\"”’)\]]*+)(\s++)(?=[\"“‘(\[\-–—]?\s?[0-9A-ZÀ-ỸĐ])")
+# Linear on any input: a match may only start where a run of punctuation starts, and the runs
+# are taken possessively (``*+``, ``++``; the classes are disjoint, so giving characters back
+# could never help). The backtracking form was quadratic on long runs of dots (40,000 dots:
+# 22 s), retrying the rest of the run from every dot in it. The run-start test is written
+# after the first mark (``(?<![.!?…]{2})``: the character before it is not a mark) rather
+# than as a leading lookbehind, so the pattern starts with a character class and the engine
+# skips straight to the marks instead of trying every character (3x faster).
+_BOUNDARY = re.compile(
+    r"([.!?…](?<![.!?…]{2})[.!?…]*+)([\"”’)\]]*+)(\s++)(?=[\"“‘(\[\-–—]?\s?[0-9A-ZÀ-ỸĐ])"
+)
 _QUOTES = re.compile(r"[\"“”]")
-_SPACE = re.compile(r"\s")
 
 
 def _is_abbreviation(token: str) -> bool:
@@ -66,7 +70,7 @@ def _is_abbreviation(token: str) -> bool:
         return False
     if word.lower() in _ABBREVIATIONS:
         return True
-    if any(ch in _VOWELS for ch in word):
+    if not _VOWELS.isdisjoint(word):
         return False
     # No vowel: an initial or abbreviation (Th., Tr., H., TP., GS., PGS., ThS.) — but an
     # all-capital acronym of 3+ letters (UBND., HĐND., GTVT.) often ends a sentence.
@@ -75,14 +79,15 @@ def _is_abbreviation(token: str) -> bool:
     return word.isalpha()
 
 
-def _token_before(paragraph: str, end: int, spaces: list[int]) -> str | None:
+def _token_before(paragraph: str, lo: int, end: int) -> str | None:
     """The whitespace-free token ending at ``end`` (what ``(\\S+)$`` finds in
-    ``paragraph[:end]``), from the sorted whitespace offsets of the paragraph: a bisection,
-    so that no boundary rescans the text before it (searching back was quadratic on long
-    space-free runs)."""
-    i = bisect_left(spaces, end)
-    start = spaces[i - 1] + 1 if i else 0
-    return paragraph[start:end] or None
+    ``paragraph[:end]``). The caller passes ``lo``, the end of the previous boundary match,
+    whose last character is whitespace, so the token starts at or after it: only the text
+    since that match is looked at, and no boundary rescans the text before it (searching
+    back to the start was quadratic on long space-free runs)."""
+    if end == lo or paragraph[end - 1].isspace():
+        return None
+    return paragraph[lo:end].rsplit(None, 1)[-1]
 
 
 def _quoted_spans(paragraph: str) -> list[tuple[int, int]]:
@@ -102,17 +107,16 @@ def _in_span(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
 def _split_paragraph(paragraph: str) -> list[str]:
     spans = _quoted_spans(paragraph)
     span_starts = [a for a, _ in spans]
-    spaces: list[int] | None = None  # whitespace offsets, found on the first full stop
     sentences: list[str] = []
     start = 0
+    previous_end = 0  # end of the previous candidate, taken or not
     for m in _BOUNDARY.finditer(paragraph):
         end = m.end(2)  # keep the punctuation and closing quotes with the sentence
+        lo, previous_end = previous_end, m.end()
         if _in_span(spans, span_starts, m.start(1)):
             continue
         if m.group(1) == ".":
-            if spaces is None:
-                spaces = [s.start() for s in _SPACE.finditer(paragraph)]
-            before = _token_before(paragraph, m.start(1), spaces)
+            before = _token_before(paragraph, lo, m.start(1))
             if before and _is_abbreviation(before):
                 continue
         sentence = paragraph[start:end].strip()
