@@ -243,15 +243,25 @@ def test_save_bundle_round_trip_and_exact_manifest(tiny_bundle: Path, tmp_path: 
     assert load_bundle(out).tag(_docs())[0].topic.label == "the-thao"
 
 
-def test_the_shipped_bundle_layout_still_loads() -> None:
-    """The default bundle lists ``part → type`` only (the layout before paths and configs)."""
+def test_the_older_components_layout_still_loads(tmp_path: Path) -> None:
+    """Bundles written before components had paths and configs list ``part → type`` only;
+    they load, reading each part's config from its own file, and tag the same."""
     from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 
-    raw = json.loads((DEFAULT_BUNDLE_DIR / "bundle.json").read_text(encoding="utf-8"))
+    old = tmp_path / "old"
+    shutil.copytree(DEFAULT_BUNDLE_DIR, old)
+    raw = json.loads((old / "bundle.json").read_text(encoding="utf-8"))
+    raw["components"] = {part: spec["type"] for part, spec in raw["components"].items()}
     assert raw["components"]["summarizer"] == "ranker.v1"
-    bundle = load_bundle(DEFAULT_BUNDLE_DIR)
+    (old / "bundle.json").write_text(json.dumps(raw), encoding="utf-8")
+    bundle = load_bundle(old)
     assert bundle.manifest.components["summarizer"].path == "summarizer"
     assert bundle.summarizer is not None
+    docs = _docs()
+    new = load_bundle(DEFAULT_BUNDLE_DIR)
+    assert [r.to_dict() for r in bundle.tagger.tag(docs)] == [
+        r.to_dict() for r in new.tagger.tag(docs)
+    ]
 
 
 def test_loading_follows_the_components_map(tiny_bundle: Path, tmp_path: Path) -> None:
