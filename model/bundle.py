@@ -211,6 +211,17 @@ def read_manifest(path: str | Path) -> BundleManifest:
     return manifest
 
 
+def check_text_rules() -> None:
+    """Read the text pipeline's rules (cleaning, sentence splitting) before any article is
+    prepared: a broken ``configs/`` file then stops start-up with one ConfigError naming it,
+    instead of failing the first request."""
+    from tinbai.model.text.clean import load_cleaning_rules
+    from tinbai.model.text.sentences import sentence_rules
+
+    load_cleaning_rules()
+    sentence_rules()
+
+
 def load_bundle(
     path: str | Path, *, taxonomy_path: str | Path | None = None, **options: Any
 ) -> Bundle:
@@ -218,6 +229,7 @@ def load_bundle(
     thresholds) without retraining; topic labels must still match the bundle's.
     ``options`` go to the kind's loader (e.g. ``backend="onnx"`` for transformer bundles)."""
     path = Path(path)
+    check_text_rules()
     manifest = read_manifest(path)
     verify_checksums(path, manifest.checksums)
     try:

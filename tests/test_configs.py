@@ -52,3 +52,40 @@ def test_default_summary_length_is_one_configured_value() -> None:
     assert [s.index for s in two.summarize(doc).sentences] == [0, 1]
     assert [s.index for s in two.summarize(doc, Budget(sentences=4)).sentences] == [0, 1, 2, 3]
     assert len(Summarizer.from_config({"scorer": "lead.v1"}).summarize(doc).sentences) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "expected"),
+    [
+        ("sentences.yaml", "abreviations: [tp]\n", "sentences.yaml: field 'abbreviations'"),
+        ("sentences.yaml", None, "sentences.yaml: cannot read"),
+        ("cleaning.yaml", "chrome_lines: 3\n", "cleaning.yaml: field 'chrome_lines'"),
+        ("limits.yaml", "summarizer: {max_sentence: 3}\n", "limits.yaml: field"),
+    ],
+)
+def test_a_broken_config_file_is_one_line_in_the_cli(
+    tmp_path: Path, name: str, edit: str | None, expected: str
+) -> None:
+    """Whatever configs/ file is broken (a misspelt key, a missing file), every command says
+    so in one line naming the file, exit 2 — not an import traceback."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    configs = tmp_path / "configs"
+    shutil.copytree(CONFIG_DIR, configs)
+    if edit is None:
+        (configs / name).unlink()
+    else:
+        (configs / name).write_text(edit, encoding="utf-8")
+    env = {**os.environ, "TINBAI_CONFIG_DIR": str(configs)}
+    run = subprocess.run(
+        [sys.executable, "-m", "tinbai.service.cli", "tag", "--text", "Hà Nội. Một câu."],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2, run.stderr
+    assert len(lines) == 1 and expected in lines[0], run.stderr

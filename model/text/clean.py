@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, PositiveInt, field_validator
 from tinbai.model.paths import CONFIG_DIR
 from tinbai.model.text.normalize import normalize
+from tinbai.model.yamlfile import ConfigError, read_validated
 
 DEFAULT_RULES_PATH = CONFIG_DIR / "cleaning.yaml"
 # Vietnamese end-of-article marker "./." (and "/.") becomes a plain full stop. The match may
@@ -90,12 +90,14 @@ class CleanedArticle:
         return "\n".join(self.paragraphs)
 
 
+class CleaningRulesError(ConfigError):
+    """A cleaning-rules file that cannot be used; the message names the file and the field."""
+
+
 @lru_cache(maxsize=8)
 def load_cleaning_rules(path: Path = DEFAULT_RULES_PATH) -> _CompiledRules:
     """Read and validate a cleaning-rules YAML file (cached: rules are read once a process)."""
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
-    return CleaningRules.model_validate(raw).compiled()
+    return read_validated(path, CleaningRules, CleaningRulesError).compiled()
 
 
 def _metadata(line: str, patterns: list[re.Pattern[str]]) -> str | None:

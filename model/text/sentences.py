@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 from tinbai.model.paths import CONFIG_DIR
-from tinbai.model.yamlfile import read_validated
+from tinbai.model.yamlfile import ConfigError, read_validated
 
 SENTENCE_RULES_PATH = CONFIG_DIR / "sentences.yaml"
 
 
-class SentenceRulesError(ValueError):
+class SentenceRulesError(ConfigError):
     """A sentence-rules file that cannot be used; the message names the file and the field."""
 
 
@@ -41,13 +42,16 @@ def load_sentence_rules(path: Path = SENTENCE_RULES_PATH) -> SentenceRules:
     return rules.model_copy(update={"abbreviations": {a.lower() for a in rules.abbreviations}})
 
 
+@lru_cache(maxsize=1)
+def sentence_rules() -> SentenceRules:
+    """The shipped rules, read on first use (not at import: a broken file is then one
+    :class:`SentenceRulesError` where the caller reports errors, not an import traceback)."""
+    return load_sentence_rules()
+
+
 _VOWELS = set("aăâeêioôơuưyAĂÂEÊIOÔƠUƯY")
 _VOWELS |= set("àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 _VOWELS |= {c.upper() for c in list(_VOWELS)}
-# Read once at import: the splitter runs on every sentence of every article.
-_RULES = load_sentence_rules()
-_ABBREVIATIONS = frozenset(_RULES.abbreviations)
-_NEVER_FINAL_ACRONYMS = frozenset(_RULES.never_final_acronyms)
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
 # then something that can start a sentence (a capital, digit, opening quote or bracket, dash).
 # Linear on any input: a match may only start where a run of punctuation starts, and the runs
@@ -68,13 +72,14 @@ def _is_abbreviation(token: str) -> bool:
     word = token.lstrip('("“‘[')
     if not word:
         return False
-    if word.lower() in _ABBREVIATIONS:
+    rules = sentence_rules()
+    if word.lower() in rules.abbreviations:
         return True
     if not _VOWELS.isdisjoint(word):
         return False
     # No vowel: an initial or abbreviation (Th., Tr., H., TP., GS., PGS., ThS.) — but an
     # all-capital acronym of 3+ letters (UBND., HĐND., GTVT.) often ends a sentence.
-    if word.isupper() and len(word) >= 3 and word not in _NEVER_FINAL_ACRONYMS:
+    if word.isupper() and len(word) >= 3 and word not in rules.never_final_acronyms:
         return False
     return word.isalpha()
 

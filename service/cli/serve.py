@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
     from tinbai.model.bundle import BundleError
     from tinbai.model.reporting import describe_errors
+    from tinbai.model.yamlfile import ConfigError
     from tinbai.service.api import create_app
     from tinbai.service.cli.common import UserError
     from tinbai.service.feedback.store import FeedbackStoreError
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
     try:
         app = create_app(settings)
-    except (BundleError, FeedbackStoreError) as exc:
+    except (BundleError, FeedbackStoreError, ConfigError) as exc:
         raise UserError(f"cannot start: {exc}") from None
     common = {
         "host": settings.host,
