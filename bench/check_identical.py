@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import os
 import subprocess
 import sys
@@ -37,24 +38,27 @@ def head(source: Path, rows: int, target: Path) -> None:
             out.write(line)
 
 
-def run_all(checkout: Path, data: Path, out_dir: Path) -> None:
-    """Every command of :data:`COMMANDS`, run from ``checkout`` with its own code; the exit
-    status goes beside each output (``summarize`` exits 1 when some rows fail)."""
+def run_all(checkout: Path, data: Path, out_dir: Path, model: Path | None = None) -> None:
+    """Every command of :data:`COMMANDS`, run from ``checkout`` with its own code (and
+    ``model``, when given, instead of each revision's shipped bundle); the exit status goes
+    beside each output (``summarize`` exits 1 when some rows fail)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=str(checkout))
     env.setdefault("TINBAI_SHARED_DIR", str(ROOT.parent / "shared"))
     for name, args in COMMANDS.items():
-        cmd = [sys.executable, "-m", "tinbai.service.cli", *args, str(data), "-o"]
+        cmd = [sys.executable, "-m", "tinbai.service.cli", *args, str(data)]
+        cmd += ["--model", str(model), "-o"] if model else ["-o"]
         done = subprocess.run([*cmd, str(out_dir / f"{name}.jsonl")], cwd=checkout, env=env)
         (out_dir / f"{name}.rc").write_text(f"{done.returncode}\n")
 
 
-def references(base: str, data: Path, cache: Path) -> Path:
+def references(base: str, data: Path, cache: Path, model: Path | None = None) -> Path:
     """Outputs of revision ``base`` (kept in ``cache``, keyed by the resolved commit)."""
     commit = subprocess.run(
         ["git", "rev-parse", base], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout.strip()
-    out_dir = cache / f"{commit[:12]}-{data.stat().st_size}"
+    tag = f"-{hashlib.sha256(str(model.resolve()).encode()).hexdigest()[:8]}" if model else ""
+    out_dir = cache / f"{commit[:12]}-{data.stat().st_size}{tag}"
     if all((out_dir / f"{name}.rc").is_file() for name in COMMANDS):
         return out_dir
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,7 +67,7 @@ def references(base: str, data: Path, cache: Path) -> Path:
             ["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT, check=True
         )
         try:
-            run_all(tree, data, out_dir)
+            run_all(tree, data, out_dir, model)
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True
@@ -79,13 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         "--input", type=Path, default=ROOT.parent / "shared" / "data" / "vntc" / "dev.jsonl.gz"
     )
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".identical-cache")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="one bundle for both revisions (code identity when the shipped bundle changed)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "input.jsonl"
         head(args.input, args.rows, data)
-        ref = references(args.base, data, args.cache)
+        ref = references(args.base, data, args.cache, args.model)
         now = Path(tmp) / "now"
-        run_all(ROOT, data, now)
+        run_all(ROOT, data, now, args.model)
         differ = False
         for name in COMMANDS:
             same = all(
