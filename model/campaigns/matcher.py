@@ -74,14 +74,18 @@ class CueMatcher:
         """Hits for the campaigns whose cues occur at least once (title or body)."""
         title = doc.title.lower()
         sentences = [s.text.lower() for s in doc.sentences]
-        if not self._any.search(title) and not any(self._any.search(s) for s in sentences):
+        # Only where the union of every cue matches can one campaign's cue match: each
+        # campaign's patterns run on those sentences alone (most have none).
+        title_hit = self._any.search(title) is not None
+        with_cue = [(i, s) for i, s in enumerate(sentences) if self._any.search(s)]
+        if not title_hit and not with_cue:
             return {}
         out: dict[str, CampaignHits] = {}
         for cid, cue_re, rel_re in zip(self.campaign_ids, self._cues, self._related, strict=True):
-            title_found = cue_re.findall(title)
+            title_found = cue_re.findall(title) if title_hit else []
             per_sentence, quoted = {}, {}
             distinct = set(title_found)
-            for i, s in enumerate(sentences):
+            for i, s in with_cue:
                 found = cue_re.findall(s)
                 if found:
                     per_sentence[i] = len(found)
