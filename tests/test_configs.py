@@ -61,6 +61,7 @@ def test_default_summary_length_is_one_configured_value() -> None:
         ("sentences.yaml", None, "sentences.yaml: cannot read"),
         ("cleaning.yaml", "chrome_lines: 3\n", "cleaning.yaml: field 'chrome_lines'"),
         ("limits.yaml", "summarizer: {max_sentence: 3}\n", "limits.yaml: field"),
+        ("standalone.yaml", "connectivs: [tuy nhiên]\n", "standalone.yaml: field"),
     ],
 )
 def test_a_broken_config_file_is_one_line_in_the_cli(

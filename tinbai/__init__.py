@@ -16,14 +16,8 @@ The Python API (:mod:`tinbai.api`)::
 
 from __future__ import annotations
 
-from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-try:
-    __version__ = metadata.version("tinbai")
-except metadata.PackageNotFoundError:  # a checkout that was never installed
-    __version__ = "0.1.0"
 
 _here = Path(__file__).resolve().parent
 if not (_here / "model").is_dir() and (_here.parent / "model" / "__init__.py").is_file():
@@ -40,4 +34,11 @@ def __getattr__(name: str) -> Any:
         from tinbai import api
 
         return getattr(api, name)
+    if name == "__version__":  # importlib.metadata costs ~30 ms: read only when asked
+        from importlib import metadata
+
+        try:
+            return metadata.version("tinbai")
+        except metadata.PackageNotFoundError:  # a checkout that was never installed
+            return "0.1.0"
     raise AttributeError(f"module 'tinbai' has no attribute {name!r}")

@@ -21,12 +21,15 @@ from pydantic import (
 from tinbai.model.paths import CONFIG_DIR, DEFAULT_BUNDLE_DIR, SHARED_DIR
 from tinbai.model.phobert.inputs import WindowSpec
 from tinbai.model.reporting import describe_errors
+from tinbai.model.yamlfile import ConfigError as ConfigFileError
+from tinbai.model.yamlfile import load_yaml
 
 TAXONOMY_PATH = CONFIG_DIR / "taxonomy.yaml"
 
 
-class ConfigError(ValueError):
-    pass
+class ConfigError(ConfigFileError):
+    """A training config that cannot be used (one of the configs/ errors every command
+    reports in one line)."""
 
 
 class TopicTrainConfig(BaseModel):
@@ -294,7 +297,7 @@ def load_config(path: str | Path) -> AnyTrainConfig:
     """The recipe in the YAML file ``path``; its relative paths resolve against its folder."""
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh) or {}
+            raw = load_yaml(fh) or {}
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except yaml.YAMLError as exc:

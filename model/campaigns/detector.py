@@ -277,7 +277,7 @@ class CampaignDetector:
     ) -> CampaignDetector:
         """Load from ``directory``; ``config`` (:meth:`to_config`, the manifest's
         ``components`` entry) gives the thresholds, ``campaigns.json`` without it."""
-        from tinbai.model.manifest import read_file, read_json
+        from tinbai.model.manifest import read_arrays, read_json
 
         raw = read_json(directory / "campaigns.json")
         if raw.get("version") != cls.version:
@@ -287,9 +287,7 @@ class CampaignDetector:
             )
         lexical_path = directory / LEXICAL_FILE
         # every array read now, so a damaged file is named at load (read_file), not mid-request
-        arrays = (
-            read_file(lexical_path, lambda p: dict(np.load(p))) if lexical_path.exists() else {}
-        )
+        arrays = read_arrays(lexical_path) if lexical_path.exists() else {}
         yo = raw.get("yaml_only")
         config = config or {
             "default_threshold": raw.get("default_threshold", 0.5),

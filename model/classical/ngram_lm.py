@@ -24,10 +24,8 @@ Departures from a textbook implementation, for size and speed:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -298,7 +296,3 @@ def _interpolate(
         gammas.append(gamma)
         probs.append(np.maximum(counts[k] - d, 0) / safe[hist] + gamma[hist] * probs[k - 1][low])
     return probs, gammas, gamma0
-
-
-def save_json(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2), encoding="utf-8")

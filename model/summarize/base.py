@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tinbai.model import registry
-from tinbai.model.limits import SummarizerLimits, load_limits
+from tinbai.model.limits import SummarizerLimits, default_summary_sentences, load_limits
 from tinbai.model.reporting import describe_errors
 from tinbai.model.summarize.features import sentence_tokens
 from tinbai.model.summarize.standalone import LazyReadings, Reading
@@ -302,7 +302,7 @@ def select(
     if budget.ratio is not None:
         k = max(1, round(budget.ratio * n))
     else:
-        k = budget.sentences or load_limits().summarizer.default_sentences
+        k = budget.sentences or default_summary_sentences()
     return order[: min(k, n)]
 
 

@@ -112,11 +112,6 @@ class Inference:
             raise ArticleError(None, problem)
         return one.article, one.doc.with_segmentation() if self.segment else one.doc
 
-    async def prepare(
-        self, record: dict[str, Any], max_chars: int | None = None
-    ) -> tuple[Article, Document]:
-        return await self.run(self._prepare_one, record, max_chars)
-
     def _prepare_many(
         self, records: Sequence[dict[str, Any]], max_chars: int | None
     ) -> list[Prepared]:
