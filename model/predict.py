@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,6 +22,19 @@ BASELINE_SCORER = "lead.v1"  # the summariser of bundles that ship none
 
 class RecordError(Exception):
     """A row that could not even be read (bad JSON, bad encoding); carries the message."""
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last may be shorter): records go to a model in
+    batches, whoever reads them (CLI, evaluation, the Python API)."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def decode_json_line(raw: bytes, lineno: int) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 from tinbai.model.article import ArticleError
 from tinbai.model.bundle import Bundle, load_bundle
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
-from tinbai.model.predict import summarize_records, tag_records
+from tinbai.model.predict import batched, summarize_records, tag_records
 from tinbai.model.summarize import Budget
 
 
@@ -114,16 +114,11 @@ class Tinbai:
         """Tag ``{"id"?, "title"?, "text"}`` records in batches; one result per record, in
         order. A record that cannot be read becomes a result with ``error`` set (the CLI's row),
         never an exception that loses the others."""
-        out: list[Tags] = []
-        batch: list[Any] = []
-        for rec in records:
-            batch.append(rec)
-            if len(batch) >= batch_size:
-                out += [Tags(r) for r in tag_records(self.bundle, batch, ranking=ranking)]
-                batch = []
-        if batch:
-            out += [Tags(r) for r in tag_records(self.bundle, batch, ranking=ranking)]
-        return out
+        return [
+            Tags(row)
+            for batch in batched(records, batch_size)
+            for row in tag_records(self.bundle, batch, ranking=ranking)
+        ]
 
     def summarize(
         self,

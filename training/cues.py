@@ -10,16 +10,14 @@ phrase that is frequent in positives can still name the wrong thing, so a person
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 
 from tinbai.model.campaigns.matcher import CueMatcher
 from tinbai.model.taxonomy import Taxonomy, campaign_pattern
 from tinbai.model.text import Document
+from tinbai.model.text.vectorize import TOKEN
 from tinbai.training.campaigns import LabelledArticle
-
-_WORD = re.compile(r"(?u)\b\w+\b")
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ def _phrases(doc: Document, n_min: int, n_max: int) -> set[str]:
     crossing a sentence boundary."""
     out: set[str] = set()
     for text in [doc.title, *(s.text for s in doc.sentences)]:
-        words = _WORD.findall(text.lower())
+        words = TOKEN.findall(text.lower())
         for n in range(n_min, n_max + 1):
             out.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -17,6 +16,7 @@ from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, default_summary_sentences, load_limits
 from tinbai.model.reporting import describe_errors
 from tinbai.model.summarize.features import sentence_tokens
+from tinbai.model.summarize.rouge import SYLLABLE
 from tinbai.model.summarize.standalone import LazyReadings, Reading
 from tinbai.model.text import Document
 
@@ -228,10 +228,10 @@ def bounded_prefix(doc: Document, limits: SummarizerLimits) -> Document:
     # Cheap test first: an article has no more distinct syllables than characters.
     chars = len(doc.title) + sum(len(s.text) for s in sentences)
     if (cap + 1) * (chars + 1) > limits.max_feature_cells:
-        seen = set(_SYLLABLE.findall(doc.title.lower()))
+        seen = set(SYLLABLE.findall(doc.title.lower()))
         keep = 0
         for s in sentences:
-            seen.update(_SYLLABLE.findall(s.text.lower()))
+            seen.update(SYLLABLE.findall(s.text.lower()))
             if keep and (keep + 2) * max(len(seen), 1) > limits.max_feature_cells:
                 break
             keep += 1
@@ -335,9 +335,6 @@ def _antecedents_first(order: list[int], dependent: Callable[[int], bool]) -> li
     return [i for _, i in sorted(zip(keys, order, strict=True))]
 
 
-_SYLLABLE = re.compile(r"[^\W_]+")
-
-
 @lru_cache(maxsize=16)
 def _subsets(n: int, k: int) -> np.ndarray:
     return np.array(list(combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
@@ -375,7 +372,7 @@ def select_length_aware(
     if len(pool) <= k:
         return [int(i) for i in pool]
     if tokens is None:
-        tokens = [_SYLLABLE.findall(doc.sentences[i].text.lower()) for i in pool]
+        tokens = [SYLLABLE.findall(doc.sentences[i].text.lower()) for i in pool]
     else:
         tokens = [tokens[i] for i in pool]
     lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)

@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-from tinbai.model.summarize.rouge import syllables
+from tinbai.model.summarize.rouge import SYLLABLE, syllables
 from tinbai.model.text import Document
 
 MAX_POSITION = 8  # one-hot positions 0..7, then "8 or later"
 LENGTH_BINS = (8, 15, 25, 35, 50, 70)  # syllables; bins are [0,8), [8,15) … [70, ∞)
-_RAW_TOKEN = re.compile(r"[^\W_]+")
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngày \d|\btháng \d|\bnăm (?:19|20)\d\d\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTES = re.compile(r"[\"“”]")
@@ -46,7 +45,7 @@ _DATE_HINTS = ("/", "ngày ", "tháng ", "năm ")
 
 
 def _starts_upper(text: str) -> int:
-    m = _RAW_TOKEN.search(text)
+    m = SYLLABLE.search(text)
     return int(m is not None and m.group()[0].isupper())
 
 
@@ -159,7 +158,7 @@ def _unit_rows(m: np.ndarray) -> np.ndarray:
 def sentence_tokens(doc: Document) -> list[list[str]]:
     """Syllables of each body sentence, as :func:`~model.summarize.rouge.syllables` gives them
     (the document is already normalised by ``prepare``, so normalising again is skipped)."""
-    return [_RAW_TOKEN.findall(s.text.lower()) for s in doc.sentences]
+    return [SYLLABLE.findall(s.text.lower()) for s in doc.sentences]
 
 
 @dataclass

@@ -25,13 +25,13 @@ from tinbai.model.text import normalize
 
 # A syllable: a run of letters (any script, diacritics included) and digits; punctuation and
 # "_" (word-segmentation joiner) separate tokens.
-_TOKEN = re.compile(r"[^\W_]+")
+SYLLABLE = re.compile(r"[^\W_]+")  # every summariser module tokenises with this
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
 def syllables(text: str) -> list[str]:
     """Lower-cased syllable tokens of ``text`` with their diacritics."""
-    return _TOKEN.findall(normalize(text).lower())
+    return SYLLABLE.findall(normalize(text).lower())
 
 
 class SyllableTokenizer:

@@ -10,7 +10,6 @@ cheap enough to run on every sentence the summariser considers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,11 +18,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tinbai.model.paths import CONFIG_DIR
-from tinbai.model.text.normalize import normalize
+from tinbai.model.summarize.rouge import SYLLABLE, syllables
 from tinbai.model.yamlfile import ConfigError, read_validated
 
 DEFAULT_STANDALONE_PATH = CONFIG_DIR / "standalone.yaml"
-_TOKEN = re.compile(r"[^\W_]+")
 
 
 class StandaloneRulesError(ConfigError):
@@ -42,7 +40,7 @@ class Reading(StrEnum):
 def _phrases(values: list[str]) -> list[str]:
     out = []
     for v in values:
-        words = _TOKEN.findall(normalize(v).lower())
+        words = syllables(v)
         if not words:
             raise ValueError(f"phrase {v!r} has no syllables")
         out.append(" ".join(words))
@@ -78,7 +76,7 @@ def _chunk_syllables(chunks: Sequence[str]) -> list[str]:
         if chunk.isalpha():
             out.append(chunk)
         else:
-            out += _TOKEN.findall(chunk)
+            out += SYLLABLE.findall(chunk)
     return out
 
 
@@ -144,7 +142,7 @@ class StandaloneDetector:
         rest = chunks.pop() if len(chunks) > self.window else ""
         raw = _chunk_syllables(chunks)
         if len(raw) < self.window and rest:  # punctuation-only chunks: read further
-            raw += _TOKEN.findall(rest)
+            raw += SYLLABLE.findall(rest)
             rest = ""
         if not raw:
             return Reading.NEAR_EMPTY
@@ -153,7 +151,7 @@ class StandaloneDetector:
             return opening
         content = self._content(raw, 0)
         if content < self.min_content and rest:  # the rest is tokenised only when needed
-            content = self._content(_TOKEN.findall(rest), content)
+            content = self._content(SYLLABLE.findall(rest), content)
         return Reading.STANDALONE if content >= self.min_content else Reading.NEAR_EMPTY
 
     def _content(self, words: Sequence[str], content: int) -> int:

@@ -96,7 +96,8 @@ class ArticleIn(BaseModel):
 
 
 class SummarizeIn(ArticleIn):
-    """Give at most one budget; with none the summary has 3 sentences."""
+    """Give at most one budget; with none the summary has ``summarizer.default_sentences``
+    sentences (configs/limits.yaml; 3 as shipped)."""
 
     headline_only: ClassVar[bool] = False  # a summary is body sentences
 

@@ -79,16 +79,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.run(args) or 0)
-    except (UserError, FileError, ConfigError) as exc:
+    except (UserError, FileError, ConfigError, MissingExtra) as exc:  # one line each
         print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # an I/O failure no command foresaw: still one line, not a traceback
         logging.getLogger("tinbai").debug("I/O error", exc_info=True)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"tinbai {args.command}: error: {where}{describe(exc)}", file=sys.stderr)
-        return 2
-    except MissingExtra as exc:  # an optional part whose extra is not installed: say which
-        print(f"tinbai {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -23,7 +23,7 @@ from tinbai.model.files import (
     same_file,
 )
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
-from tinbai.model.predict import decode_json_line
+from tinbai.model.predict import batched, decode_json_line
 from tinbai.model.reporting import progress_bar
 
 
@@ -132,17 +132,6 @@ def write_jsonl(fh: IO[str], rows: Iterable[dict[str, Any]]) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         except UnicodeEncodeError:  # a lone surrogate: write it as a JSON \u escape
             fh.write(json.dumps(row, ensure_ascii=True) + "\n")
-
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def get_bundle(path: str | None, **options: Any) -> Bundle:

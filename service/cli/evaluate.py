@@ -10,12 +10,11 @@ import argparse
 import time
 
 from tinbai.model.bundle import Bundle
-from tinbai.model.predict import tag_records
+from tinbai.model.predict import batched, tag_records
 from tinbai.model.registry import evaluate_targets
 from tinbai.service.cli.common import (
     UserError,
     add_format_argument,
-    batched,
     get_bundle,
     print_result,
     progress,

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from tinbai.model.limits import default_summary_sentences
-from tinbai.model.predict import default_summarizer, prepare_records
+from tinbai.model.predict import batched, default_summarizer, prepare_records
 from tinbai.model.summarize import Budget, Summarizer
 from tinbai.model.summarize.rouge import greedy_oracle, rouge_scorer, syllables
 from tinbai.model.summarize.standalone import load_detector, orphans
@@ -25,7 +25,6 @@ from tinbai.model.text import Document
 from tinbai.service.cli.common import (
     EvaluateTarget,
     UserError,
-    batched,
     get_bundle,
     print_result,
     progress,

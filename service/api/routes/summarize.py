@@ -23,7 +23,8 @@ def budget_of(body: SummarizeIn) -> Budget:
 @router.post("/summarize", response_model=SummaryOut)
 async def summarize(body: SummarizeIn, inference: InferenceDep, settings: SettingsDep) -> Response:
     """Extractive summary: the article's key body sentences in document order. Give at most one
-    budget (``sentences``, ``max_chars`` or ``ratio``); the default is 3 sentences."""
+    budget (``sentences``, ``max_chars`` or ``ratio``); the default is
+    ``summarizer.default_sentences`` in configs/limits.yaml (3 as shipped)."""
     done = await analyze_checked(
         inference, body, settings.max_text_chars, tag=False, budget=budget_of(body)
     )
