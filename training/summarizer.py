@@ -34,10 +34,12 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tinbai.model.predict import batched
 from tinbai.model.summarize import Budget, Summarizer
 from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract, sentence_tokens
 from tinbai.model.summarize.ranker import Ranker, RankerWeights, TreeEnsemble
@@ -254,18 +256,9 @@ def iter_example_chunks(
     chunk: int = 5_000,
 ) -> Iterable[list[Example]]:
     """Examples in chunks, so that 45k prepared articles never sit in memory at once."""
-    batch: list[Example] = []
-    for i, row in enumerate(read_rows(path, skip + limit)):
-        if i < skip:
-            continue
-        ex = make_example(row, oracle_sentences, with_oracle)
-        if ex is not None:
-            batch.append(ex)
-        if len(batch) >= chunk:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    rows = islice(read_rows(path, skip + limit), skip, None)
+    examples = (make_example(row, oracle_sentences, with_oracle) for row in rows)
+    return batched((ex for ex in examples if ex is not None), chunk)
 
 
 def rouge_report(
