@@ -75,6 +75,11 @@ class Prepared:
     doc: Document | None = None
     error: str | None = None
 
+    @property
+    def ok(self) -> bool:
+        """Prepared: an article and its document, no error (the rows models see)."""
+        return self.error is None and self.article is not None and self.doc is not None
+
     def failed(self, message: str) -> Prepared:
         return Prepared(self.record, error=message)
 
@@ -100,13 +105,13 @@ def prepare_records(records: Sequence[Any], **parse_options: Any) -> list[Prepar
 
 def good_docs(prepared: Sequence[Prepared]) -> list[Document]:
     """The documents of the rows that prepared, in order."""
-    return [p.doc for p in prepared if p.doc is not None and p.error is None]
+    return [p.doc for p in prepared if p.ok]  # type: ignore[misc]  # ok: doc is not None
 
 
 def by_position(prepared: Sequence[Prepared], results: Sequence[R]) -> list[R | None]:
     """Results computed over :func:`good_docs` put back at their rows (``None`` for errors)."""
     it = iter(results)
-    out = [next(it) if p.error is None else None for p in prepared]
+    out = [next(it) if p.ok else None for p in prepared]
     if next(it, None) is not None:
         raise ValueError("more results than prepared rows")
     return out
@@ -151,7 +156,7 @@ def tag_records(
     results = map_good(prepared, bundle.tag)
     out: list[dict[str, Any]] = []
     for p, result in zip(prepared, results, strict=True):
-        if p.error is not None or p.article is None or result is None:
+        if not p.ok or result is None:
             out.append(error_row(p.record, p.error or ""))
             continue
         out.append(
@@ -168,7 +173,7 @@ def summarize_records(
     summarizer = default_summarizer(bundle)
     out: list[dict[str, Any]] = []
     for p in prepare_records(records):
-        if p.error is not None or p.article is None or p.doc is None:
+        if not p.ok:
             out.append(error_row(p.record, p.error or ""))
             continue
         problem = summary_problem(p.article, p.doc)

@@ -105,7 +105,7 @@ class Inference:
         A headline with no body is accepted for tagging, refused when a ``summary`` is wanted
         (:func:`~tinbai.model.predict.summary_problem`: the CLI's rule)."""
         (one,) = prepare_records([record], max_chars=max_chars, allow_title_only=not summary)
-        if one.error is not None or one.article is None or one.doc is None:
+        if not one.ok:
             raise ArticleError(None, one.error or "")  # the message already names the field
         problem = summary_problem(one.article, one.doc) if summary else None
         if problem is not None:

@@ -95,7 +95,7 @@ class ShardLabeler:
         for i, (p, tags) in enumerate(
             zip(prepared, map_good(prepared, self.bundle.tag), strict=True)
         ):
-            if p.error is not None or p.article is None or p.doc is None or tags is None:
+            if not p.ok or tags is None:
                 errors.append(
                     {
                         "id": record_id(p.record, cols.id),

@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         for batch in batched(islice(read_jsonl(args.data), args.skip, stop), args.batch_size):
             for p in prepare_records(batch):
                 row += 1
-                if p.error is not None or p.doc is None:
+                if not p.ok:
                     raise UserError(f"row {row}: {p.error}")
                 reference = _reference(p.record, row)
                 if not p.doc.sentences:  # a title-only row has nothing to extract

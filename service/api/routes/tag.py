@@ -74,7 +74,7 @@ async def tag_batch(
     tagged = by_position(prepared, await inference.tag(docs))
     results: list[dict[str, Any]] = []
     for p, tags in zip(prepared, tagged, strict=True):
-        if p.error is not None or p.article is None or tags is None:
+        if not p.ok or tags is None:
             results.append(error_row(p.record, p.error or ""))  # the id escaped if it must be
         else:
             row = {"id": p.article.id, **tag_dict(tags, inference.bundle.taxonomy)}
