@@ -152,7 +152,14 @@ def tag_records(
 ) -> list[dict[str, Any]]:
     """One output dict per record, in order: ``{"id", "topic", "campaigns"}`` or
     ``{"id", "error"}``."""
-    prepared = prepare_records(records, allow_title_only=True)
+    return tag_prepared(bundle, prepare_records(records, allow_title_only=True), ranking=ranking)
+
+
+def tag_prepared(
+    bundle: Bundle, prepared: Sequence[Prepared], *, ranking: bool = False
+) -> list[dict[str, Any]]:
+    """:func:`tag_records` for rows already prepared (so a caller that also summarises them
+    cleans and splits each article once)."""
     results = map_good(prepared, bundle.tag)
     out: list[dict[str, Any]] = []
     for p, result in zip(prepared, results, strict=True):
@@ -170,9 +177,17 @@ def summarize_records(
 ) -> list[dict[str, Any]]:
     """One output dict per record, in order: ``{"id", "summary", "sentences"}`` or
     ``{"id", "error"}``. Bundles without a summariser of their own use the lead baseline."""
+    return summarize_prepared(bundle, prepare_records(records), budget)
+
+
+def summarize_prepared(
+    bundle: Bundle, prepared: Sequence[Prepared], budget: Any = None
+) -> list[dict[str, Any]]:
+    """:func:`summarize_records` for rows already prepared; a headline-only row is refused
+    here by :func:`summary_problem`, however it was prepared."""
     summarizer = default_summarizer(bundle)
     out: list[dict[str, Any]] = []
-    for p in prepare_records(records):
+    for p in prepared:
         if not p.ok:
             out.append(error_row(p.record, p.error or ""))
             continue

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import tinbai
+from tinbai.model import predict
 from tinbai.model.article import ArticleError
 from tinbai.service.cli import main
 
@@ -50,6 +51,18 @@ def test_analyze_is_tags_plus_summary(nlp: tinbai.Tinbai) -> None:
     analysis = nlp.analyze(text, sentences=1)
     assert analysis.topic == nlp.tag(text).topic
     assert analysis.to_dict() == {**nlp.tag(text).to_dict(), **nlp.summarize(text, 1).to_dict()}
+
+
+def test_analyze_cleans_and_splits_the_article_once(
+    nlp: tinbai.Tinbai, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    real = predict.prepare
+    monkeypatch.setattr(predict, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k))
+    nlp.analyze(SEED_ARTICLE.read_text(encoding="utf-8"))
+    assert len(calls) == 1
+    with pytest.raises(ArticleError, match="field 'text'"):  # and still refuses a headline
+        nlp.analyze("", title="Huyện ủy tổ chức hội nghị")
 
 
 def test_headline_only_is_tagged_but_not_summarised(nlp: tinbai.Tinbai) -> None:

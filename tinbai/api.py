@@ -16,7 +16,14 @@ from typing import Any
 from tinbai.model.article import ArticleError
 from tinbai.model.bundle import Bundle, load_bundle
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
-from tinbai.model.predict import batched, summarize_records, tag_records
+from tinbai.model.predict import (
+    batched,
+    prepare_records,
+    summarize_prepared,
+    summarize_records,
+    tag_prepared,
+    tag_records,
+)
 from tinbai.model.summarize import Budget
 
 
@@ -145,8 +152,9 @@ class Tinbai:
     ) -> Analysis:
         """Tags and a summary at once: the union of :meth:`tag`'s and :meth:`summarize`'s
         rows (same ``id``). Raises as :meth:`summarize` does."""
-        summary = self.summarize(text, sentences, title=title, id=id)
-        return Analysis({**self.tag(text, title, id=id).row, **summary.row})
+        prepared = prepare_records([_record(text, title, id)], allow_title_only=True)
+        summary = _one(summarize_prepared(self.bundle, prepared, Budget(sentences=sentences))[0])
+        return Analysis({**_one(tag_prepared(self.bundle, prepared)[0]), **summary})
 
 
 def load(path: str | Path | None = None, **options: Any) -> Tinbai:
