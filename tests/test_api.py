@@ -68,6 +68,8 @@ def test_readyz_is_503_until_the_model_is_warmed_up(tiny_bundle: Path, tmp_path:
     plain = TestClient(app)  # no `with`: the lifespan (warm-up) has not run
     resp = plain.get("/readyz")
     assert resp.status_code == 503 and error_of(resp)["code"] == "not_ready"
+    documented = plain.get("/openapi.json").json()["paths"]["/readyz"]["get"]["responses"]["503"]
+    assert documented["content"]["application/json"]["example"] == resp.json()
     with TestClient(app) as c:
         assert c.get("/readyz").status_code == 200
 
