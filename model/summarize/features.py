@@ -24,10 +24,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
-from tinbai.model.summarize.rouge import SYLLABLE, syllables
+from tinbai.model.summarize.rouge import SYLLABLE
+from tinbai.model.summarize.tokens import ArticleTerms
 from tinbai.model.text import Document
 
 MAX_POSITION = 8  # one-hot positions 0..7, then "8 or later"
@@ -155,12 +155,6 @@ def _unit_rows(m: np.ndarray) -> np.ndarray:
     return m / np.where(norms == 0, 1.0, norms)
 
 
-def sentence_tokens(doc: Document) -> list[list[str]]:
-    """Syllables of each body sentence, as :func:`~model.summarize.rouge.syllables` gives them
-    (the document is already normalised by ``prepare``, so normalising again is skipped)."""
-    return [SYLLABLE.findall(s.text.lower()) for s in doc.sentences]
-
-
 @dataclass
 class _Terms:
     """Per-article work shared by the feature groups: a local vocabulary over the sentences
@@ -191,17 +185,9 @@ def _lookup(table: np.ndarray, ids: np.ndarray, default: float) -> np.ndarray:
     return out
 
 
-def _terms(doc: Document, vocab: Vocabulary, toks: list[Sequence[str]]) -> _Terms:
-    n = len(toks)
-    title = syllables(doc.title) if doc.title else []
-    sizes = [len(t) for t in toks]
-    flat = list(chain.from_iterable(toks))
-    flat += title
-    local = dict(zip(dict.fromkeys(flat), itertools.count()))  # first-appearance order
-    m = max(len(local), 1)
-    codes = np.fromiter(map(local.__getitem__, flat), np.int64, len(flat))
-    rows = np.repeat(np.arange(n + 1), [*sizes, len(title)])
-    tf = np.bincount(rows * m + codes, minlength=(n + 1) * m).reshape(n + 1, m).astype(np.float64)
+def _terms(vocab: Vocabulary, article: ArticleTerms) -> _Terms:
+    n, sizes, codes = len(article.syllables), article.sizes, article.codes
+    local, tf = article.local, article.counts
     if local:
         ids = np.fromiter(map(vocab.index.get, local, itertools.repeat(-1)), np.int64, len(local))
         idf = _lookup(vocab.idf, ids, vocab.default_idf)
@@ -213,8 +199,8 @@ def _terms(doc: Document, vocab: Vocabulary, toks: list[Sequence[str]]) -> _Term
     first_term[nonempty] = codes[np.cumsum([0, *sizes[:-1]])[nonempty]]
     tfidf = _unit_rows(tf * idf)
     return _Terms(
-        toks,
-        title,
+        article.syllables,
+        article.title,
         first_term,
         ids,
         tf,
@@ -341,13 +327,18 @@ def _lexical_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
 
 
 def extract(
-    doc: Document, vocab: Vocabulary, tokens: Sequence[Sequence[str]] | None = None
+    doc: Document,
+    vocab: Vocabulary,
+    tokens: ArticleTerms | Sequence[Sequence[str]] | None = None,
 ) -> np.ndarray:
     """The ``(n_sentences, N_FEATURES)`` feature matrix of ``doc``'s body sentences, one
-    block per feature group in :data:`FEATURE_NAMES` order."""
+    block per feature group in :data:`FEATURE_NAMES` order. ``tokens``: the article's
+    :class:`~model.summarize.tokens.ArticleTerms`, or its sentences' syllables, when the
+    caller has them already."""
     if not doc.sentences:
         return np.zeros((0, N_FEATURES))
-    terms = _terms(doc, vocab, list(tokens) if tokens is not None else sentence_tokens(doc))
+    article = tokens if isinstance(tokens, ArticleTerms) else ArticleTerms(doc, tokens)
+    terms = _terms(vocab, article)
     lexical = _lexical_features(terms, vocab)
     x = np.hstack(
         [
