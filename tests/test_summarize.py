@@ -180,6 +180,19 @@ def test_surface_patterns_match_their_definitions() -> None:
         assert f._has_date(text) == (f._DATE.search(text) is not None), text
 
 
+def test_number_counts_skip_only_sentences_without_a_digit() -> None:
+    """The all-letters shortcut counts what the number pattern finds, digits of any script
+    included (Arabic-Indic, full-width; "²" is numeric but no digit)."""
+    from tinbai.model.summarize import features as f
+    from tinbai.model.summarize.rouge import SYLLABLE
+
+    texts = _random_texts(1, 500) + ["Năm ٢٠١٩ có １２ vụ", "x² tăng", "", "...", "Ab_3 c"]
+    syllables = [SYLLABLE.findall(t.lower()) for t in texts]
+    expected = [len(f._NUMBER.findall(t)) for t in texts]
+    assert f._numbers(texts, syllables).tolist() == expected
+    assert sum(expected) > 0 and expected.count(0) > 0
+
+
 def test_features_with_given_tokens_and_degenerate_sentences() -> None:
     """Tokens handed in by the summariser give the same matrix; sentences without a syllable
     and an empty title (no local vocabulary at all) still give finite features."""
