@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from itertools import chain
+from itertools import chain, count
 
 import numpy as np
 from tinbai.model.summarize.rouge import SYLLABLE, syllables
@@ -63,10 +63,9 @@ class ArticleTerms:
 
     @cached_property
     def _numbered(self) -> tuple[dict[str, int], np.ndarray]:
-        local: dict[str, int] = {}
-        flat = chain(chain.from_iterable(self.syllables), self.title)
-        codes = [local.setdefault(w, len(local)) for w in flat]  # first-appearance order
-        return local, np.array(codes, dtype=np.int64)
+        flat = list(chain(chain.from_iterable(self.syllables), self.title))
+        local = dict(zip(dict.fromkeys(flat), count()))  # first-appearance order
+        return local, np.fromiter(map(local.__getitem__, flat), np.int64, len(flat))
 
     @property
     def local(self) -> dict[str, int]:
