@@ -180,10 +180,23 @@ def test_surface_patterns_match_their_definitions() -> None:
         assert f._has_date(text) == (f._DATE.search(text) is not None), text
 
 
+def test_number_counts_skip_only_sentences_without_a_digit() -> None:
+    """The all-letters shortcut counts what the number pattern finds, digits of any script
+    included (Arabic-Indic, full-width; "²" is numeric but no digit)."""
+    from tinbai.model.summarize import features as f
+    from tinbai.model.summarize.rouge import SYLLABLE
+
+    texts = _random_texts(1, 500) + ["Năm ٢٠١٩ có １２ vụ", "x² tăng", "", "...", "Ab_3 c"]
+    syllables = [SYLLABLE.findall(t.lower()) for t in texts]
+    expected = [len(f._NUMBER.findall(t)) for t in texts]
+    assert f._numbers(texts, syllables).tolist() == expected
+    assert sum(expected) > 0 and expected.count(0) > 0
+
+
 def test_features_with_given_tokens_and_degenerate_sentences() -> None:
     """Tokens handed in by the summariser give the same matrix; sentences without a syllable
     and an empty title (no local vocabulary at all) still give finite features."""
-    from tinbai.model.summarize.features import sentence_tokens
+    from tinbai.model.summarize.tokens import sentence_tokens
     from tinbai.model.text.document import Sentence
 
     doc = prepare(ARTICLE, "Khởi tố hai nhân viên công ty địa ốc")
@@ -197,7 +210,7 @@ def test_features_with_given_tokens_and_degenerate_sentences() -> None:
 
 
 def test_summarizer_splits_syllables_once_for_a_scorer_that_reads_them() -> None:
-    from tinbai.model.summarize.features import sentence_tokens
+    from tinbai.model.summarize.tokens import ArticleTerms, sentence_tokens
 
     seen: list[object] = []
 
@@ -211,7 +224,10 @@ def test_summarizer_splits_syllables_once_for_a_scorer_that_reads_them() -> None
     doc = prepare(ARTICLE)
     config = {"length_target": 25, "length_candidates": 4}
     chosen = Summarizer("test", Reading(), config).summarize(doc).sentences
-    assert seen == [sentence_tokens(doc)] and len(chosen) == 3
+    assert len(seen) == 1 and isinstance(seen[0], ArticleTerms) and len(chosen) == 3
+    assert seen[0].syllables == sentence_tokens(doc)
+    # The length-aware selection read the syllable counts of the object the scorer was handed.
+    assert "sizes" in vars(seen[0])
 
 
 def _tiny_ranker(seed: int = 0) -> Ranker:
@@ -420,3 +436,23 @@ def test_the_summariser_vocabulary_is_the_same_whatever_the_hash_seed() -> None:
         assert run.returncode == 0, run.stderr
         out.append(json.loads(run.stdout))
     assert len(out[0]) > 20 and out[0] == out[1]
+
+
+def test_article_terms_number_each_syllable_once_in_first_appearance_order() -> None:
+    from collections import Counter
+
+    from tinbai.model.summarize.tokens import ArticleTerms, sentence_tokens
+
+    doc = prepare("Hà Nội mưa to. Mưa to ở Hà Nội, rồi NẮNG!", "Hà Nội nắng ráo")
+    terms = ArticleTerms(doc)
+    assert terms.syllables == sentence_tokens(doc)
+    assert terms.words == [
+        ["hà", "nội", "mưa", "to."],
+        ["mưa", "to", "ở", "hà", "nội,", "rồi", "nắng!"],
+    ]
+    assert list(terms.local) == ["hà", "nội", "mưa", "to", "ở", "rồi", "nắng", "ráo"]
+    rows = [*terms.syllables, terms.title]
+    for row, counts in zip(rows, terms.counts, strict=True):
+        expected = Counter(row)
+        assert {w: counts[i] for w, i in terms.local.items() if counts[i]} == expected
+    assert ArticleTerms(doc, terms.syllables).counts.tolist() == terms.counts.tolist()

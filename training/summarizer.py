@@ -41,10 +41,11 @@ from typing import Any
 import numpy as np
 from tinbai.model.predict import batched
 from tinbai.model.summarize import Budget, Summarizer
-from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract, sentence_tokens
+from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract
 from tinbai.model.summarize.ranker import Ranker, RankerWeights, TreeEnsemble
 from tinbai.model.summarize.rouge import greedy_oracle, ngrams, rouge_n_f1, syllables
 from tinbai.model.summarize.standalone import load_detector, orphans
+from tinbai.model.summarize.tokens import sentence_tokens
 from tinbai.model.text import Document, prepare
 from tinbai.training.data import read_rows
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import chain, combinations
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, default_summary_sentences, load_limits
 from tinbai.model.reporting import describe_errors
-from tinbai.model.summarize.features import sentence_tokens
 from tinbai.model.summarize.rouge import SYLLABLE
 from tinbai.model.summarize.standalone import LazyReadings, Reading
+from tinbai.model.summarize.tokens import ArticleTerms
 from tinbai.model.text import Document
 
 CONFIG_FILE = "summarizer.json"
@@ -166,10 +166,10 @@ class Summarizer:
         settings = self.settings
         target = settings.length_target
         length_aware = bool(target) and budget.max_chars is None and budget.ratio is None
-        # The syllables of each sentence, split once for the scorer and the selection.
+        # Each sentence tokenised once, for the scorer, the redundancy check and the selection.
+        terms = ArticleTerms(doc)
         reads_tokens = getattr(self.scorer, "reads_tokens", False)
-        tokens = sentence_tokens(doc) if reads_tokens or length_aware else None
-        raw = self.scorer(doc, tokens) if reads_tokens else self.scorer(doc)
+        raw = self.scorer(doc, terms) if reads_tokens else self.scorer(doc)
         scores = np.asarray(raw, dtype=np.float64)
         order = np.argsort(-scores, kind="stable").tolist()  # best first; ties: earlier first
         anchored = settings.anchor_lead_paragraph and has_lead_paragraph(doc)
@@ -178,7 +178,7 @@ class Summarizer:
             order.insert(0, 0)
         max_overlap = settings.max_trigram_overlap
         if max_overlap < 1.0:
-            order = drop_redundant(doc, order, max_overlap)
+            order = drop_redundant(doc, order, max_overlap, terms.words)
         penalty = settings.orphan_penalty
         candidates = settings.length_candidates
         readings = None
@@ -200,7 +200,7 @@ class Summarizer:
                 keep_first=anchored,
                 dependent=readings.dependent if readings else None,
                 orphan_penalty=penalty,
-                tokens=tokens,
+                terms=terms,
             )
         else:
             chosen = select(doc, order, budget, readings.dependent if readings else None)
@@ -256,21 +256,28 @@ def has_lead_paragraph(doc: Document, max_sentences: int = 2) -> bool:
     return sum(1 for s in doc.sentences if s.paragraph == 0) <= max_sentences
 
 
-def _trigrams(text: str) -> set[tuple[str, str, str]]:
-    words = text.lower().split()
+def _trigrams(words: Sequence[str]) -> set[tuple[str, str, str]]:
     return set(zip(words, words[1:], words[2:], strict=False))
 
 
-def drop_redundant(doc: Document, order: list[int], max_overlap: float) -> list[int]:
+def drop_redundant(
+    doc: Document,
+    order: list[int],
+    max_overlap: float,
+    words: Sequence[Sequence[str]] | None = None,
+) -> list[int]:
     """Redundancy control (trigram blocking, Paulus et al. 2018, softened): move a sentence to
     the back of ``order`` when more than ``max_overlap`` of its word trigrams already occur in
     better-ranked sentences that were kept. Moved sentences still fill a budget that the
-    non-redundant ones cannot, so a summary is never emptier than without the check."""
+    non-redundant ones cannot, so a summary is never emptier than without the check.
+    ``words``: each sentence's lower-cased whitespace words (:attr:`ArticleTerms.words`)."""
+    if words is None:
+        words = ArticleTerms(doc).words
     kept: list[int] = []
     moved: list[int] = []
     seen: set[tuple[str, str, str]] = set()
     for i in order:
-        grams = _trigrams(doc.sentences[i].text)
+        grams = _trigrams(words[i])
         if kept and grams and len(grams & seen) / len(grams) > max_overlap:
             moved.append(i)
             continue
@@ -351,7 +358,7 @@ def select_length_aware(
     keep_first: bool = False,
     dependent: Callable[[int], bool] | None = None,
     orphan_penalty: float = 0.0,
-    tokens: Sequence[Sequence[str]] | None = None,
+    terms: ArticleTerms | None = None,
 ) -> list[int]:
     """Pick the ``k`` of the ``candidates`` best-ranked sentences that maximise the expected
     ROUGE-1 F1 against a reference of about ``target`` syllables, reading each score as the
@@ -366,27 +373,22 @@ def select_length_aware(
     ``dependent`` / ``orphan_penalty``: a subset loses ``orphan_penalty`` of expected F1 for
     each dependent sentence it holds without the sentence before it, so a summary reads on
     its own: such a sentence comes with its antecedent or gives way to the next best.
-    ``tokens``: the syllables of every sentence, when the caller has them already."""
+    ``terms``: the article's tokens, when the caller has them already."""
     k = min(k, len(order))
     pool = np.array(order[: max(candidates, k)], dtype=np.intp)
     if len(pool) <= k:
         return [int(i) for i in pool]
-    if tokens is None:
-        tokens = [SYLLABLE.findall(doc.sentences[i].text.lower()) for i in pool]
-    else:
-        tokens = [tokens[i] for i in pool]
-    lengths = np.array([max(len(t), 1) for t in tokens], dtype=np.float64)
+    if terms is None:
+        terms = ArticleTerms(doc)
+    lengths = np.array([max(terms.sizes[i], 1) for i in pool.tolist()], dtype=np.float64)
     precision = np.clip(scores[pool], 0.0, 1.0)
     subsets = _subsets(len(pool), k)
     if keep_first:
         subsets = subsets[subsets[:, 0] == 0]
     matched = (precision * lengths)[subsets].sum(axis=1)
     if discount > 0 and k > 1:
-        hashes = np.fromiter(map(hash, chain.from_iterable(tokens)), np.int64)
-        words, ids = np.unique(hashes, return_inverse=True)
-        rows = np.repeat(np.arange(len(pool)), [len(t) for t in tokens])
-        width = max(len(words), 1)
-        counts = np.bincount(rows * width + ids, minlength=len(pool) * width).reshape(-1, width)
+        counts = terms.counts[pool]
+        counts = counts[:, counts.any(axis=0)]  # the pool's own syllables (bounds the memory)
         shared = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
         pair_cost = shared * (precision[:, None] + precision[None, :]) / 2
         for a, b in combinations(range(k), 2):
