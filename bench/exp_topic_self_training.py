@@ -62,13 +62,15 @@ def fit(texts: list[str], labels: list[str], vec_texts: list[str] | None = None)
     return vec, LogisticRegression(C=20, max_iter=300, random_state=13).fit(x, labels)
 
 
-def score(name: str, model: tuple, dev: list[str], y_dev: list[str], t0: float) -> None:
+def score(name: str, model: tuple, dev: list[str], y_dev: list[str], t0: float) -> np.ndarray:
+    """Print dev accuracy / macro-F1; return the dev predictions (cached for paired tests)."""
     vec, clf = model
     pred = clf.predict(vec.transform(dev))
     acc, f1 = accuracy_score(y_dev, pred), f1_score(y_dev, pred, average="macro")
     print(
         f"{name}: dev accuracy {acc:.4f}, macro-F1 {f1:.4f} ({time.time() - t0:.0f} s)", flush=True
     )
+    return pred
 
 
 def main() -> None:
@@ -84,7 +86,7 @@ def main() -> None:
     print(f"{len(train)} train, {len(dev)} dev, {len(news)} VietNews ({time.time() - t0:.0f} s)")
 
     base = fit(train, y_train)
-    score("shipped (VNTC train only)", base, dev, y_dev, t0)
+    np.save(args.cache / "dev-pred-st-shipped.npy", score("shipped", base, dev, y_dev, t0))
     cached = args.cache / f"vietnews-proba-{len(news)}.npy"
     if cached.exists():
         proba = np.load(cached)
@@ -95,7 +97,8 @@ def main() -> None:
     print("VietNews predicted topics:", dict(Counter(labels[top]).most_common()))
     print("VietNews top probability ≥ 0.9 / 0.97:", (conf >= 0.9).sum(), (conf >= 0.97).sum())
 
-    score("IDF on VNTC train + VietNews", fit(train, y_train, train + news), dev, y_dev, t0)
+    pred = score("IDF on VNTC train + VietNews", fit(train, y_train, train + news), dev, y_dev, t0)
+    np.save(args.cache / "dev-pred-st-idf.npy", pred)
     for threshold, cap in SELF_TRAINING:
         keep = np.flatnonzero(conf >= threshold)
         if cap is not None:
@@ -108,7 +111,8 @@ def main() -> None:
         added = Counter(labels[top[keep]])
         model = fit(train + [news[i] for i in keep], y_train + list(labels[top[keep]]))
         name = f"self-training p ≥ {threshold}" + (f", ≤ {cap} per topic" if cap else "")
-        score(f"{name} (+{len(keep)}: {dict(sorted(added.items()))})", model, dev, y_dev, t0)
+        pred = score(f"{name} (+{len(keep)}: {dict(sorted(added.items()))})", model, dev, y_dev, t0)
+        np.save(args.cache / f"dev-pred-st-{threshold}-{cap}.npy", pred)
 
 
 if __name__ == "__main__":
