@@ -9,7 +9,7 @@ VietNews text (60,000 training articles, no topics) used two ways with the shipp
   refitted (vectorizer included, as the trainer would).
 
 VietNews rows are read as VNTC's are: ``title`` + sapo as the title field, the body as text.
-Dev labels are used only to score each variant. ~25 min on one core; the VietNews
+Dev labels are used only to score each variant. 28 min on one core; the VietNews
 probabilities are cached under ``--cache`` (default /tmp/topics-exp).
 
     taskset -c 0 python bench/exp_topic_self_training.py [--cache /tmp/topics-exp]

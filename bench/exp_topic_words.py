@@ -4,8 +4,9 @@ features side by side (two TF-IDF blocks, stacked columns), each with LR C=20 fi
 train and scored on dev, beside the shipped syllable model fitted the same way here.
 
 Segmentation (title and body apart, original case, then lower-cased as ``topic_text`` does) is
-cached under ``--cache`` (default /tmp/topics-exp) and resumes where it stopped; it is ~14 min
-for train + dev on one core (~47 articles/s, printed with the results), then ~8 min of fitting.
+cached under ``--cache`` (default /tmp/topics-exp) and resumes where it stopped; train + dev
+took 21 min on one core of the loaded dev machine (26–33 articles/s, printed with the results;
+47/s when idle), then 11 min of fitting.
 
     taskset -c 0 python bench/exp_topic_words.py [--cache /tmp/topics-exp]
 """
