@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tinbai.model.limits import default_summary_sentences
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR
 from tinbai.model.text import normalize
 from tinbai.service.cli import main
@@ -55,3 +56,23 @@ def test_seed_article_tags_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixt
     for sentence in evidence:
         assert sentence in article  # quoted verbatim from the (normalised) article
         assert not any(c in sentence for c in CHROME)
+
+
+@pytest.mark.parametrize("sentences", [None, 5])
+def test_seed_article_summary_exact_length_and_lead(
+    tmp_path: Path, sentences: int | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped summariser gives exactly the sentences asked for (the configured default
+    when none is asked) and keeps the seed article's first sentence, which states what the
+    article is about."""
+    inp = tmp_path / "seed.jsonl"
+    text = SEED_ARTICLE.read_text(encoding="utf-8")
+    inp.write_text(json.dumps({"id": "seed", "text": text}, ensure_ascii=False) + "\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    extra = [] if sentences is None else ["--sentences", str(sentences)]
+    assert main(["summarize", str(inp), "-o", str(out), *extra]) == 0
+    row = json.loads(out.read_text(encoding="utf-8"))
+    indexes = [s["index"] for s in row["sentences"]]
+    assert len(indexes) == (sentences or default_summary_sentences()) == len(set(indexes))
+    assert indexes[0] == 0 and indexes == sorted(indexes)
+    assert row["sentences"][0]["text"].startswith("Qua 5 năm thực hiện Chỉ thị 05-CT/TW")
