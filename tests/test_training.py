@@ -118,6 +118,21 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     assert shipped.output_dir().resolve() == DEFAULT_BUNDLE_DIR.resolve()
 
 
+def test_phobert_local_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
+    from tinbai.training.phobert import cache_root, phobert_config
+
+    recipe = tmp_path / "recipes" / "p.yaml"
+    (recipe.parent / "weights").mkdir(parents=True)
+    recipe.write_text(
+        "kind: phobert\nphobert: {base_model: weights, cache_dir: cache}\n", encoding="utf-8"
+    )
+    cfg = phobert_config(load_config(recipe))
+    base = recipe.parent.resolve()
+    assert cfg.base_model == str(base / "weights") and cache_root(cfg) == base / "cache/datasets"
+    recipe.write_text("kind: phobert\nphobert: {base_model: vinai/phobert-base}\n", "utf-8")
+    assert phobert_config(load_config(recipe)).base_model == "vinai/phobert-base"  # a hub id
+
+
 def test_a_misspelt_scratch_encoder_key_is_rejected() -> None:
     """RobertaConfig would keep ``hiden_size`` silently and build a full-size encoder."""
     from tinbai.training.config import parse_config

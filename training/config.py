@@ -252,6 +252,18 @@ class PhobertTrainConfig(_TrainConfigBase):
     phobert: PhobertConfig
     summarizer: None = None
 
+    def resolved_phobert(self) -> PhobertConfig:
+        """The ``phobert:`` section with its local paths read from the config file's folder,
+        like ``output``: a relative ``cache_dir`` always, ``base_model`` only when that folder
+        holds it (otherwise it is a hub id such as ``vinai/phobert-base``)."""
+        section = self.phobert
+        updates: dict[str, str] = {}
+        if section.cache_dir is not None:
+            updates["cache_dir"] = str(self.resolve(str(Path(section.cache_dir).expanduser())))
+        if section.base_model is not None and self.resolve(section.base_model).exists():
+            updates["base_model"] = str(self.resolve(section.base_model))
+        return section.model_copy(update=updates)
+
 
 def _kind(raw: Any) -> str | None:
     """The union's tag: ``kind``, which a recipe may leave out to mean ``classical``."""

@@ -82,7 +82,7 @@ def phobert_config(config: TrainConfig) -> PhobertConfig:
     """The typed ``phobert:`` section (validated with the config: see :func:`parse_config`)."""
     if not isinstance(config, PhobertTrainConfig):
         raise ConfigError(f"a {config.kind} config has no phobert section")
-    return config.phobert
+    return config.resolved_phobert()
 
 
 def cache_root(cfg: PhobertConfig) -> Path:
