@@ -49,6 +49,24 @@ def test_config_errors_name_the_field(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.yaml")
 
 
+def test_classical_fits_run_with_the_recipe_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fitted weights depend on the thread count, so training must not take the machine's
+    (or the caller's) but the recipe's."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+    from tinbai.training import build
+    from tinbai.training.config import parse_config
+
+    seen: list[set[int]] = []
+    monkeypatch.setattr(
+        build,
+        "train_classical",
+        lambda config, output=None: seen.append({p["num_threads"] for p in threadpool_info()}),
+    )
+    with threadpool_limits(1):
+        build.train(parse_config({"threads": 3}))
+    assert seen == [{3}]
+
+
 def test_train_cli_reports_config_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -45,7 +45,10 @@ def train(config: TrainConfig, output: Path | None = None) -> Path:
         from tinbai.training.phobert import train_phobert  # torch is only imported for this kind
 
         return train_phobert(config, output)
-    return train_classical(config, output)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(config.threads):  # the fits' sums depend on it: see the config
+        return train_classical(config, output)
 
 
 def train_classical(config: TrainConfig, output: Path | None = None) -> Path:
