@@ -244,7 +244,7 @@ class ClassicalTrainConfig(_TrainConfigBase):
     summarizer: SummarizerTrainConfig | None = Field(default_factory=SummarizerTrainConfig)
     # OpenMP / BLAS threads while fitting. scikit-learn's LR sums its loss in per-thread
     # chunks, so the fitted weights depend on the thread count: with 1 thread instead of 2,
-    # topic coefficients move by up to 0.43 and dev accuracy by 0.04. The recipe fixes it,
+    # topic coefficients move by up to 0.43 and dev accuracy by 0.04 points. The recipe fixes it,
     # so a bundle is reproducible whatever the machine's cores.
     threads: int = Field(2, ge=1)
 
