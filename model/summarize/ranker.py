@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from tinbai.model.summarize.base import Scorer, register_scorer
 from tinbai.model.summarize.features import FEATURE_NAMES, Vocabulary, extract
+from tinbai.model.summarize.tokens import ArticleTerms
 from tinbai.model.text import Document
 
 WEIGHTS_FILE = "ranker.npz"
@@ -175,10 +176,13 @@ class Ranker:
         self.vocab = vocab
         self.weights = weights
 
-    # The summariser passes the sentences' syllables it splits anyway (see Summarizer.summarize).
+    # The summariser passes the article's ArticleTerms, shared with its selection and
+    # redundancy check (see Summarizer.summarize).
     reads_tokens = True
 
-    def __call__(self, doc: Document, tokens: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+    def __call__(
+        self, doc: Document, tokens: ArticleTerms | Sequence[Sequence[str]] | None = None
+    ) -> np.ndarray:
         if not doc.sentences:
             return np.zeros(0)
         return self.weights.score(extract(doc, self.vocab, tokens))

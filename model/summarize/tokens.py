@@ -20,10 +20,10 @@ from tinbai.model.summarize.rouge import SYLLABLE, syllables
 from tinbai.model.text import Document
 
 
-def sentence_tokens(doc: Document) -> list[list[str]]:
+def sentence_tokens(doc: Document) -> list[Sequence[str]]:
     """Syllables of each body sentence, as :func:`~model.summarize.rouge.syllables` gives them
     (the document is already normalised by ``prepare``, so normalising again is skipped)."""
-    return [SYLLABLE.findall(s.text.lower()) for s in doc.sentences]
+    return ArticleTerms(doc).syllables
 
 
 class ArticleTerms:
@@ -43,7 +43,7 @@ class ArticleTerms:
 
     @cached_property
     def syllables(self) -> list[Sequence[str]]:
-        """Syllables of each body sentence, equal to :func:`sentence_tokens`."""
+        """Syllables of each body sentence (what :func:`sentence_tokens` returns)."""
         return [SYLLABLE.findall(t) for t in self.lowered]
 
     @cached_property
