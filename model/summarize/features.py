@@ -35,7 +35,6 @@ MAX_POSITION = 8  # one-hot positions 0..7, then "8 or later"
 LENGTH_BINS = (8, 15, 25, 35, 50, 70)  # syllables; bins are [0,8), [8,15) … [70, ∞)
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngày \d|\btháng \d|\bnăm (?:19|20)\d\d\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_QUOTES = re.compile(r"[\"“”]")
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
 # A syllable that starts with a capital letter (a name, a place, an acronym): a capital not
 # preceded by a letter or digit. The look-behind comes after the capital (and spans it), so
