@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tinbai.model.bundle import Bundle, BundleError, load_bundle
 from tinbai.service.api import create_app
+from tinbai.service.api.app import ONE_ARTICLE_ROUTES
 from tinbai.service.api.examples import EXAMPLE_TEXT
 from tinbai.service.cli import main
 from tinbai.service.settings import Settings
@@ -392,6 +393,54 @@ def test_oversized_body_is_413_before_parsing(client: TestClient) -> None:
 
     resp = client.post("/v1/tag", content=chunks(), headers={"content-type": "application/json"})
     assert resp.status_code == 413 and error_of(resp)["code"] == "payload_too_large"
+
+
+def test_one_article_routes_refuse_a_body_no_article_fits_before_parsing(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tiny_bundle, tmp_path, max_request_bytes=1024 * 1024)
+    limit = settings.max_article_request_bytes
+    assert limit == 2 * 12 * LIMIT + 64 * 1024 < settings.max_request_bytes
+    with TestClient(create_app(settings)) as c:
+        # The largest article the routes accept, every character sent as a surrogate-pair
+        # escape (the longest JSON has), still fits.
+        widest = json.dumps({"title": "\U0001f600" * LIMIT, "text": "\U0001f600" * LIMIT})
+        assert len(widest) <= limit
+        resp = c.post("/v1/tag", content=widest, headers={"content-type": "application/json"})
+        assert resp.status_code == 200, resp.text
+        big = json.dumps({"text": "x" * (limit + 1)})
+        for path in ONE_ARTICLE_ROUTES:
+            resp = c.post(path, content=big, headers={"content-type": "application/json"})
+            assert resp.status_code == 413, path
+            assert error_of(resp)["message"] == (
+                f"request body is {len(big)} bytes, over the limit of {limit} for one article"
+            )
+        # A batch of the same size is read: its limit is max_request_bytes.
+        batch = {"articles": [{"id": str(i), "text": "x" * (limit // 3)} for i in range(3)]}
+        resp = c.post("/v1/tag/batch", json=batch)
+        assert resp.status_code == 200
+        assert [r["error"].split(",")[0] for r in resp.json()["results"]] == [
+            f"field 'text': is {limit // 3} characters"
+        ] * 3
+
+
+def test_every_route_with_an_article_body_has_the_one_article_limit(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    posted = {path for path, ops in paths.items() if "post" in ops}
+    assert posted - set(ONE_ARTICLE_ROUTES) == {"/v1/tag/batch"}
+
+
+def test_a_text_over_the_limit_is_413_whatever_it_holds(client: TestClient) -> None:
+    # The size comes first: an oversized text is not scanned for bad characters at all.
+    body = json.dumps({"text": "\ud800" + "a" * LIMIT})
+    resp = client.post("/v1/tag", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 413
+    assert error_of(resp)["message"] == (
+        f"field 'text': is {LIMIT + 1} characters, over the limit of {LIMIT}"
+    )
+    body = json.dumps({"text": "\ud800" + "a" * (LIMIT - 1)})
+    resp = client.post("/v1/tag", content=body, headers={"content-type": "application/json"})
+    assert resp.status_code == 422 and "unpaired surrogate" in error_of(resp)["message"]
 
 
 def test_unknown_path_and_method_use_the_error_shape(client: TestClient) -> None:

@@ -133,6 +133,11 @@ def _lifespan(inference: Inference, store: FeedbackStore, load_seconds: float):
     return lifespan
 
 
+# The routes whose body is one article: the guard refuses a body over
+# Settings.max_article_request_bytes on them before it is parsed (every other POST is a batch).
+ONE_ARTICLE_ROUTES = ("/v1/tag", "/v1/summarize", "/v1/analyze", "/v1/feedback")
+
+
 def _add_routes(app: FastAPI) -> None:
     app.include_router(health.router)
     v1 = APIRouter(
@@ -162,8 +167,13 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         retry_after_s=settings.retry_after_s,
         timeout_s=settings.request_timeout_s,
     )
+    one_article = settings.max_article_request_bytes
     app.add_middleware(
-        GuardMiddleware, api_keys=settings.api_keys, max_request_bytes=settings.max_request_bytes
+        GuardMiddleware,
+        api_keys=settings.api_keys,
+        max_request_bytes=settings.max_request_bytes,
+        route_limits={path: one_article for path in ONE_ARTICLE_ROUTES},
+        max_text_chars=settings.max_text_chars,
     )
     endpoints = {*app.openapi()["paths"], "/", "/metrics", "/docs", "/redoc", "/openapi.json"}
     app.add_middleware(MetricsMiddleware, metrics=metrics, endpoints=frozenset(endpoints))

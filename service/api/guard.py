@@ -9,13 +9,14 @@ stay open.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from fastapi import HTTPException
 from pydantic import SecretStr
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tinbai.service.api.errors import send_error
+from tinbai.service.api.schemas import text_limit
 
 PROTECTED_PREFIX = "/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -41,12 +42,26 @@ def is_json(content_type: str | None) -> bool:
 
 
 class GuardMiddleware:
+    """``route_limits``: smaller body limits for some paths (the one-article routes, whose
+    largest valid body is far under ``max_request_bytes``), so a body no valid request can
+    have is refused before anything parses it. ``max_text_chars`` is published to the body
+    validators (:data:`~service.api.schemas.text_limit`), which then leave an oversized text
+    to its route's 413 instead of scanning it first."""
+
     def __init__(
-        self, app: ASGIApp, *, api_keys: Sequence[SecretStr], max_request_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        api_keys: Sequence[SecretStr],
+        max_request_bytes: int,
+        route_limits: Mapping[str, int] | None = None,
+        max_text_chars: int | None = None,
     ) -> None:
         self.app = app
         self.api_keys = list(api_keys)
         self.max_request_bytes = max_request_bytes
+        self.route_limits = dict(route_limits or {})
+        self.max_text_chars = max_text_chars
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIX):
@@ -64,12 +79,12 @@ class GuardMiddleware:
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        limit = self.route_limits.get(scope["path"], self.max_request_bytes)
+        what = " for one article" if limit < self.max_request_bytes else ""
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_request_bytes:
+        if length is not None and length.isdigit() and int(length) > limit:
             await send_error(
-                send,
-                413,
-                f"request body is {int(length)} bytes, over the limit of {self.max_request_bytes}",
+                send, 413, f"request body is {int(length)} bytes, over the limit of {limit}{what}"
             )
             return
         if not is_json(headers.get("content-type")):
@@ -79,7 +94,6 @@ class GuardMiddleware:
         # Chunked bodies carry no length: count as they arrive and stop at the limit. FastAPI
         # re-raises an HTTPException from reading the body, and the error handlers answer it.
         received = 0
-        limit = self.max_request_bytes
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -87,7 +101,13 @@ class GuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise HTTPException(413, f"request body is over the limit of {limit} bytes")
+                    raise HTTPException(
+                        413, f"request body is over the limit of {limit} bytes{what}"
+                    )
             return message
 
-        await self.app(scope, counting_receive, send)
+        token = text_limit.set(self.max_text_chars)
+        try:
+            await self.app(scope, counting_receive, send)
+        finally:
+            text_limit.reset(token)

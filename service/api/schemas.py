@@ -9,6 +9,7 @@ the batch CLI and the service without remapping fields. Input checks use the CLI
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -24,6 +25,11 @@ from tinbai.service.api.examples import (
     EXAMPLE_SUMMARY_OUT,
     EXAMPLE_TAG_OUT,
 )
+
+# The request's ``max_text_chars``, set by the guard middleware for each /v1/* body: a text over
+# it is answered 413 by its route, so validation leaves it unscanned (a 5-million-character
+# text took 90 ms of the event loop to scan, for an article that is refused anyway).
+text_limit: ContextVar[int | None] = ContextVar("text_limit", default=None)
 
 
 def _examples(*values: Any) -> ConfigDict:
@@ -53,6 +59,9 @@ def _valid_text(value: str | None, info: ValidationInfo) -> str | None:
     rejected (422 naming the field), control characters other than tab/newline removed."""
     if value is None:
         return None
+    limit = text_limit.get()
+    if limit is not None and len(value) > limit:
+        return value  # over the size limit: the route answers 413, the size comes first
     try:
         return check_text(value, info.field_name or "text")
     except ArticleError as exc:
