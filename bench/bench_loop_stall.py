@@ -11,9 +11,11 @@ latencies measure the loop alone:
 - ``tag-one-largest``: the largest body under that limit, a text far over ``MAX_TEXT_CHARS``
   (read, parsed, then 413); ``-escaped``: the same with non-ASCII letters as ``\\uXXXX``;
 - ``tag-one-escaped``: 5 MB with ``\\uXXXX`` escapes, over the one-article limit;
-- ``batch``: 16 MB of ``/v1/tag/batch``, 63 articles of 190,000 characters and one over
-  ``MAX_TEXT_CHARS``: parsed, then tagged in the worker threads (200, the last an error row),
-  so its probe latencies add the threads' turns at the GIL to the parse.
+- ``batch``: 16 MB of ``/v1/tag/batch`` holding one article more than ``MAX_BATCH_ARTICLES``
+  (read, parsed, then 413);
+- ``batch-tagged``: 16 MB, 63 articles of 190,000 characters and one over ``MAX_TEXT_CHARS``:
+  parsed, then tagged in the worker threads (200, the last an error row), so its probe
+  latencies add the threads' turns at the GIL to the parse.
 
 Prints one JSON object: for each case the status, the request's wall time and the probe's
 median, p99 and maximum latency while it ran, beside the probe alone.
@@ -75,21 +77,32 @@ def one_article(max_bytes: int, ensure_ascii: bool) -> bytes:
 def bodies(megabytes: float) -> dict[str, tuple[str, bytes]]:
     size = int(megabytes * 1024 * 1024)
     one = json.dumps({"id": "big", "text": vietnamese(size // 2)}, ensure_ascii=False).encode()
-    article_limit = Settings().max_article_request_bytes
     escaped = json.dumps({"id": "big", "text": vietnamese(size // 7)}).encode()
-    per = 190_000
-    n_articles = 64
-    text = vietnamese(per)
-    articles = [{"id": f"a{i}", "text": text} for i in range(n_articles - 1)]
-    rest = max(per + 1, (size - len(json.dumps(articles, ensure_ascii=False).encode())) // 2)
-    articles.append({"id": "last", "text": vietnamese(rest)})
-    batch = json.dumps({"articles": articles}, ensure_ascii=False).encode()
+    settings = Settings()
+    text = vietnamese(190_000)
+    tagged = [{"id": f"a{i}", "text": text} for i in range(settings.max_batch_articles - 1)]
+    rest = (size - len(json.dumps(tagged, ensure_ascii=False).encode())) // 2
+    tagged.append({"id": "last", "text": vietnamese(max(rest, settings.max_text_chars + 1))})
+    batch = json.dumps({"articles": tagged}, ensure_ascii=False).encode()
+    per_byte = len(text) / len(text.encode())
+    per = int(size * per_byte) // (settings.max_batch_articles + 1) - 20
+    refused = [
+        {"id": str(i), "text": vietnamese(per)} for i in range(settings.max_batch_articles + 1)
+    ]
+    too_many = json.dumps({"articles": refused}, ensure_ascii=False).encode()
     return {
         "tag-one": ("/v1/tag", one),
-        "tag-one-largest": ("/v1/tag", one_article(article_limit, ensure_ascii=False)),
-        "tag-one-largest-escaped": ("/v1/tag", one_article(article_limit, ensure_ascii=True)),
+        "tag-one-largest": (
+            "/v1/tag",
+            one_article(settings.max_article_request_bytes, ensure_ascii=False),
+        ),
+        "tag-one-largest-escaped": (
+            "/v1/tag",
+            one_article(settings.max_article_request_bytes, ensure_ascii=True),
+        ),
         "tag-one-escaped": ("/v1/tag", escaped),
-        "batch": ("/v1/tag/batch", batch),
+        "batch": ("/v1/tag/batch", too_many),
+        "batch-tagged": ("/v1/tag/batch", batch),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from tinbai.model.taxonomy import Taxonomy
+from tinbai.service.api.body import OffLoopJSONRoute
 from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep, StoreDep
 from tinbai.service.api.errors import ApiError
 from tinbai.service.api.results import check_text_size
@@ -14,7 +15,7 @@ from tinbai.service.api.routes.tag import analyze_checked
 from tinbai.service.api.schemas import ArticleIn, FeedbackIn, FeedbackOut
 from tinbai.service.feedback.store import FeedbackStoreError
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], route_class=OffLoopJSONRoute)
 
 
 def check_ids(taxonomy: Taxonomy, where: str, topic: str | None, campaigns: list[str]) -> None:

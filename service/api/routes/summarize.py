@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 from tinbai.model.predict import meta_dict
 from tinbai.model.summarize import Budget
+from tinbai.service.api.body import OffLoopJSONRoute
 from tinbai.service.api.deps import InferenceDep, SettingsDep
 from tinbai.service.api.responses import answer
 from tinbai.service.api.results import document_dict, summary_dict, tag_dict
 from tinbai.service.api.routes.tag import analyze_checked
 from tinbai.service.api.schemas import AnalyzeIn, AnalyzeOut, SummarizeIn, SummaryOut
 
-router = APIRouter(tags=["summaries"])
+router = APIRouter(tags=["summaries"], route_class=OffLoopJSONRoute)
 
 
 def budget_of(body: SummarizeIn) -> Budget:

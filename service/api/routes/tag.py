@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from tinbai.model.article import ArticleError
 from tinbai.model.predict import by_position, error_row, good_docs, meta_dict
 from tinbai.model.summarize import Budget
+from tinbai.service.api.body import OffLoopJSONRoute
 from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from tinbai.service.api.errors import ApiError
 from tinbai.service.api.inference import Analysis, Inference
@@ -15,7 +16,7 @@ from tinbai.service.api.responses import answer
 from tinbai.service.api.results import check_text_size, tag_dict
 from tinbai.service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
 
-router = APIRouter(tags=["tagging"])
+router = APIRouter(tags=["tagging"], route_class=OffLoopJSONRoute)
 
 
 async def analyze_checked(
