@@ -41,6 +41,18 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
+def _models_requests(base: str) -> dict[str, float]:
+    """``tinbai_requests_total`` for ``GET /v1/models`` by status, from one scrape."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("tinbai_requests_total{") and 'endpoint="/v1/models"' in line:
+            status = line.split('status="')[1].split('"')[0]
+            out[status] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
 def test_workers_share_settings_and_keys(tiny_bundle: Path, tmp_path: Path) -> None:
     port = _free_port()
     env_file = tmp_path / "tinbai.env"
@@ -49,6 +61,8 @@ def test_workers_share_settings_and_keys(tiny_bundle: Path, tmp_path: Path) -> N
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINBAI_")}
     env["PYTHONPATH"] = str(REPO)
+    env["TMPDIR"] = str(tmp_path / "tmp")  # where serve makes the workers' metrics folder
+    (tmp_path / "tmp").mkdir()
     cmd = [sys.executable, "-m", "tinbai.service.cli", "serve", "--workers", "2"]
     cmd += ["--port", str(port), "--model", str(tiny_bundle), "--env-file", str(env_file)]
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stderr=subprocess.PIPE)
@@ -68,6 +82,10 @@ def test_workers_share_settings_and_keys(tiny_bundle: Path, tmp_path: Path) -> N
         req = urllib.request.Request(f"{base}/v1/models", headers={"X-API-Key": "k-one"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert json.loads(resp.read())  # the --model bundle, in every worker
+        # /metrics from whichever worker answers counts the requests of all of them
+        for _ in range(6):
+            assert _models_requests(base) == {"401": 12.0, "200": 13.0}
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+    assert not list((tmp_path / "tmp").glob("tinbai-metrics-*"))  # removed on the way out

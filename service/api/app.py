@@ -129,6 +129,7 @@ def _lifespan(inference: Inference, store: FeedbackStore, load_seconds: float):
                 await batcher.stop()
             inference.close()
             store.close()
+            Metrics.process_exiting()
 
     return lifespan
 

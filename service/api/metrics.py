@@ -7,10 +7,16 @@ answers given before routing — 401, 413, 415 — must count under their endpoi
 comes from a fixed set: methods outside :data:`METHODS` count as "other" (5,500 requests with
 made-up method names once grew ``/metrics`` from 50 KB to 10.8 MB), and statuses are the
 service's own.
+
+With ``tinbai serve --workers N`` every worker writes its samples to files in one folder
+(prometheus_client's multiprocess mode, ``PROMETHEUS_MULTIPROC_DIR``, which ``serve`` sets up),
+and ``/metrics`` from any worker reports the sums over all of them: a scrape sees the host, not
+whichever worker happened to answer.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Collection
 
@@ -21,6 +27,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +35,11 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER = "other"
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is imported
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROCESS_DIR) or None
 
 
 class Metrics:
@@ -57,12 +69,14 @@ class Metrics:
         self.model_load = Gauge(
             "tinbai_model_load_seconds",
             "Seconds it took to load the bundle at start-up",
+            multiprocess_mode="livemax",  # several workers: the slowest one still running
             registry=self.registry,
         )
         self.model_info = Gauge(
             "tinbai_model_info",
             "The bundle being served (value is always 1)",
             ["name", "version", "kind", "micro_batching"],
+            multiprocess_mode="livemax",
             registry=self.registry,
         )
         self.feedback = Counter(
@@ -70,7 +84,17 @@ class Metrics:
         )
 
     def render(self) -> tuple[bytes, str]:
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        if multiprocess_dir() is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)  # every worker's files, summed
+        return generate_latest(merged), CONTENT_TYPE_LATEST
+
+    @staticmethod
+    def process_exiting() -> None:
+        """A worker's gauges leave the merged view when it stops (its counts stay)."""
+        if multiprocess_dir() is not None:
+            multiprocess.mark_process_dead(os.getpid())
 
 
 class MetricsMiddleware:

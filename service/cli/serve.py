@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +32,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "worker reads the same settings and API keys (feedback: one shared database)",
     )
     p.set_defaults(run=run)
+
+
+@contextmanager
+def shared_metrics_dir() -> Iterator[None]:
+    """A fresh folder where the workers write their metrics (prometheus_client's multiprocess
+    mode), so that ``/metrics`` from any worker counts the whole host; removed afterwards. A
+    ``PROMETHEUS_MULTIPROC_DIR`` the operator set is used as it is, and kept."""
+    from tinbai.service.api.metrics import MULTIPROCESS_DIR
+
+    if os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="tinbai-metrics-")
+    os.environ[MULTIPROCESS_DIR] = folder  # inherited by the workers, read at their import
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,9 +102,10 @@ def run(args: argparse.Namespace) -> int:
             os.environ[f"TINBAI_{key.upper()}"] = str(value)
         if args.env_file:
             os.environ["TINBAI_ENV_FILE"] = os.path.abspath(args.env_file)
-        uvicorn.run(
-            "tinbai.service.api.app:app_from_env", factory=True, workers=args.workers, **common
-        )
+        with shared_metrics_dir():
+            uvicorn.run(
+                "tinbai.service.api.app:app_from_env", factory=True, workers=args.workers, **common
+            )
         return 0
     # uvicorn's access log prints the request line only; headers (X-API-Key) are never logged.
     uvicorn.run(app, **common)
