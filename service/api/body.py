@@ -1,7 +1,8 @@
 """JSON request bodies parsed off the event loop once they are large.
 
 Starlette parses a body with one ``json.loads`` on the event loop: a 16 MiB ``/v1/tag/batch``
-body held it 52–88 ms (``bench/bench_loop_stall.py``), and every other request waited. A body
+body held it 42–81 ms (13–34 ms this way; ``bench/bench_loop_stall.py``), and every other
+request waited. A body
 over :data:`OFF_LOOP_BYTES` is decoded and parsed in a worker thread instead, in steps that
 give the interpreter back between them — the UTF-8 decoding 64 KiB at a time and the parse
 calling back into Python after each object — so the loop thread gets its turn at the GIL
