@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tinbai.model.paths import CONFIG_DIR
-from tinbai.model.summarize.rouge import SYLLABLE, syllables
+from tinbai.model.summarize.rouge import SYLLABLE, chunk_syllables, syllables
 from tinbai.model.yamlfile import ConfigError, read_validated
 
 DEFAULT_STANDALONE_PATH = CONFIG_DIR / "standalone.yaml"
@@ -66,18 +66,6 @@ class StandaloneRules(BaseModel):
 
 # phrase table: first syllable → the phrases it starts, as syllable tuples, longest first
 Table = dict[str, tuple[tuple[str, ...], ...]]
-
-
-def _chunk_syllables(chunks: Sequence[str]) -> list[str]:
-    """The syllables ``[^\\W_]+`` finds in whitespace-separated ``chunks``: a chunk of letters
-    only is one syllable as it is (the common case); only the others go through the regex."""
-    out: list[str] = []
-    for chunk in chunks:
-        if chunk.isalpha():
-            out.append(chunk)
-        else:
-            out += SYLLABLE.findall(chunk)
-    return out
 
 
 def _prefix_table(phrases: Sequence[str]) -> Table:
@@ -140,7 +128,7 @@ class StandaloneDetector:
         costs about as little as a short one (selection classifies ~10 an article)."""
         chunks = text.split(None, self.window)
         rest = chunks.pop() if len(chunks) > self.window else ""
-        raw = _chunk_syllables(chunks)
+        raw = chunk_syllables(chunks)
         if len(raw) < self.window and rest:  # punctuation-only chunks: read further
             raw += SYLLABLE.findall(rest)
             rest = ""
