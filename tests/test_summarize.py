@@ -518,3 +518,15 @@ def test_heap_tree_walk_equals_the_flat_walk() -> None:
     roots = np.zeros((n_trees, 1), np.int64)
     stump = TreeEnsemble(roots, threshold[:, :1], roots, roots, np.ones((n_trees, 1)), 0.0, 0)
     np.testing.assert_array_equal(stump.score(x[:3]), np.full(3, float(n_trees)))  # depth 0
+
+
+def test_shared_counts_are_the_pairwise_minimum_summed() -> None:
+    from tinbai.model.summarize.base import _shared_counts
+
+    rng = np.random.default_rng(2)
+    for shape in [(10, 40), (3, 1), (6, 25)]:
+        counts = rng.choice([0, 0, 0, 1, 1, 2, 3, 7], size=shape).astype(np.float64)
+        expected = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
+        np.testing.assert_array_equal(_shared_counts(counts), expected)
+    ones = (rng.random((5, 30)) < 0.3).astype(np.float64)  # no repeated syllable at all
+    np.testing.assert_array_equal(_shared_counts(ones), ones @ ones.T)

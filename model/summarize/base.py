@@ -347,6 +347,22 @@ def _subsets(n: int, k: int) -> np.ndarray:
     return np.array(list(combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
 
 
+def _shared_counts(counts: np.ndarray) -> np.ndarray:
+    """``shared[i, j] = Σₜ min(counts[i, t], counts[j, t])`` for rows of whole term counts.
+    ``min(a, b)`` is ``[a ≥ 1]·[b ≥ 1] + min(a - 1, b - 1)`` for counts, so one matrix product
+    of the presence rows counts every shared syllable once, and only the few syllables a
+    sentence repeats go through the pairwise minimum (the costly broadcast, on all of the
+    pool's syllables, was most of the selection's time). Sums of whole numbers in float64
+    are exact in any order: the same matrix as the minimum over every column."""
+    present = (counts > 0).astype(np.float64)
+    shared = present @ present.T
+    repeats = counts - present
+    repeats = repeats[:, repeats.any(axis=0)]
+    if repeats.shape[1]:
+        shared += np.minimum(repeats[:, None, :], repeats[None, :, :]).sum(axis=2)
+    return shared
+
+
 def select_length_aware(
     doc: Document,
     order: list[int],
@@ -387,9 +403,7 @@ def select_length_aware(
         subsets = subsets[subsets[:, 0] == 0]
     matched = (precision * lengths)[subsets].sum(axis=1)
     if discount > 0 and k > 1:
-        counts = terms.counts[pool]
-        counts = counts[:, counts.any(axis=0)]  # the pool's own syllables (bounds the memory)
-        shared = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
+        shared = _shared_counts(terms.counts[pool])
         pair_cost = shared * (precision[:, None] + precision[None, :]) / 2
         for a, b in combinations(range(k), 2):
             matched -= discount * pair_cost[subsets[:, a], subsets[:, b]]

@@ -45,6 +45,10 @@ _DATE_HINTS = ("/", "ngày ", "tháng ", "năm ")
 
 
 def _starts_upper(text: str) -> int:
+    """Does ``text``'s first syllable start with a capital? A sentence that opens with a
+    letter or digit opens with its first syllable, so the regex reads only the others."""
+    if text[:1].isalnum():
+        return int(text[0].isupper())
     m = SYLLABLE.search(text)
     return int(m is not None and m.group()[0].isupper())
 
