@@ -94,6 +94,10 @@ class TreeEnsemble:
         self._step = 2 - self._offsets
         self._feature = np.hstack([node[:, :0], *features]).astype(np.intp).ravel()
         self._threshold = np.hstack([node[:, :0], *thresholds]).astype(np.float64).ravel()
+        roots = self._offsets if self.depth else []  # the first level's slots (none: a leaf)
+        self._root_feature = self._feature[roots]
+        self._root_threshold = self._threshold[roots]
+        self._root_children = self._offsets + 2  # less go_left: a root's child
         self._value = self.value[trees, node].ravel()  # the last level's nodes, all leaves
         # The value of global slot g on the last level is _value[g + _leaf_shift].
         self._leaf_shift = np.arange(n_trees) * (internal + 1) - internal - self._offsets
@@ -104,8 +108,13 @@ class TreeEnsemble:
         n, n_features = features.shape
         flat = np.ascontiguousarray(features, dtype=np.float64).ravel()
         row_base = (np.arange(n) * n_features)[:, None]
-        slot = np.broadcast_to(self._offsets, (n, len(self._offsets))).copy()
-        for _ in range(self.depth):
+        if self.depth:  # level 0: every row is at the roots, read without a gather
+            column = self._root_feature + row_base
+            go_left = flat.take(column, mode="clip") <= self._root_threshold
+            slot = self._root_children - go_left
+        else:
+            slot = np.broadcast_to(self._offsets, (n, len(self._offsets)))
+        for _ in range(1, self.depth):
             column = self._feature.take(slot, mode="clip")
             column += row_base
             go_left = flat.take(column, mode="clip") <= self._threshold.take(slot, mode="clip")
