@@ -40,8 +40,6 @@ _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.i
 # preceded by a letter or digit. The look-behind comes after the capital (and spans it), so
 # the regex engine can skip ahead to the next capital instead of testing every position.
 _CAPITALISED = re.compile(rf"[{_UPPER}](?<![^\W_].)")
-# Every _DATE alternative needs one of these (in the lower-cased text): a cheap test first.
-_DATE_HINTS = ("/", "ngày ", "tháng ", "năm ")
 
 
 def _starts_upper(text: str) -> int:
@@ -309,7 +307,9 @@ def _surface_features(article: ArticleTerms, lengths: np.ndarray) -> Columns:
 def _has_date(text: str, lower: str | None = None) -> bool:
     """Does ``text`` (``lower``: the same lower-cased, when the caller has it) hold a date?"""
     lower = text.lower() if lower is None else lower
-    return any(hint in lower for hint in _DATE_HINTS) and _DATE.search(text) is not None
+    # Every _DATE alternative needs one of these in the lower-cased text: a cheap test first.
+    hinted = "/" in lower or "ngày " in lower or "tháng " in lower or "năm " in lower
+    return hinted and _DATE.search(text) is not None
 
 
 def _numbers(texts: list[str], syllables: Sequence[Sequence[str]]) -> np.ndarray:
@@ -342,13 +342,15 @@ def _lexical_features(terms: _Terms, vocab: Vocabulary) -> Columns:
     rate = _lookup(rates, ids, vocab.default_sapo_rate)
     first = terms.first_term
     first_ids = np.where(first >= 0, ids[np.maximum(first, 0)], -1)
-    present = (tf > 0).astype(np.float64)
-    others_with = present.sum(axis=0) - present
+    # Σₜ tf·(other sentences with t) = tf·(sentences with t) − Σₜ tf: sums of whole numbers,
+    # exact in float64 whatever the order, so one product instead of an (n, terms) one.
+    with_term = (tf > 0).sum(axis=0).astype(np.float64)
+    repeated = tf @ with_term - terms.lengths
     return [
         (tf @ lex) / terms.safe_lengths,
         _lookup(vocab.first, first_ids, 0.0),
         (tf @ rate) / terms.safe_lengths,
-        (tf * others_with).sum(axis=1) / terms.safe_lengths / max(n - 1, 1),
+        repeated / terms.safe_lengths / max(n - 1, 1),
     ]
 
 
