@@ -530,3 +530,27 @@ def test_shared_counts_are_the_pairwise_minimum_summed() -> None:
         np.testing.assert_array_equal(_shared_counts(counts), expected)
     ones = (rng.random((5, 30)) < 0.3).astype(np.float64)  # no repeated syllable at all
     np.testing.assert_array_equal(_shared_counts(ones), ones @ ones.T)
+
+
+def test_vocabulary_lookup_reads_the_default_for_unknown_syllables() -> None:
+    vocab = Vocabulary(
+        {"a": 0, "b": 1},
+        idf=np.array([1.5, 2.5]),
+        lexical=np.array([0.1, -0.2], dtype=np.float32),
+        first=np.zeros(2),
+        default_idf=9.0,
+        sapo_rate=None,
+        default_sapo_rate=0.3,
+    )
+    ids = np.array([1, -1, 0])
+    assert vocab.lookup("idf", ids).tolist() == [2.5, 9.0, 1.5]
+    assert vocab.lookup("sapo_rate", ids).tolist() == [0.0, 0.3, 0.0]
+    assert vocab.lookup("lexical", ids).dtype == np.float64
+    assert vocab.lookup("lexical", ids).tolist() == [
+        float(np.float32(-0.2)),
+        0.0,
+        float(np.float32(0.1)),
+    ]
+    vocab.idf = np.array([4.0, 5.0])  # a new table is read, not the padded copy of the old one
+    assert vocab.lookup("idf", ids).tolist() == [5.0, 9.0, 4.0]
+    assert vocab.lookup("first", np.array([], dtype=np.int64)).tolist() == []

@@ -23,7 +23,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -135,10 +135,28 @@ class Vocabulary:
     default_idf: float
     sapo_rate: np.ndarray | None = None  # P(syllable in the lead | in the body), smoothed
     default_sapo_rate: float = 0.0
+    # name → (the table, its default, the table with the default appended), built on first use
+    _padded: dict[str, tuple[np.ndarray | None, float, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def empty(cls) -> Vocabulary:
         return cls({}, np.zeros(0), np.zeros(0), np.zeros(0), 1.0, np.zeros(0), 0.0)
+
+    def lookup(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Table ``name``'s value for each vocabulary index of ``ids``, and its default —
+        ``default_idf``, ``default_sapo_rate``, else 0 — where the index is -1
+        (out of vocabulary): one gather from the table with the default appended, which index
+        -1 reads. The padded copy is made once per table (tables are not changed in place)."""
+        table = getattr(self, name)
+        default = {"idf": self.default_idf, "sapo_rate": self.default_sapo_rate}.get(name, 0.0)
+        cached = self._padded.get(name)
+        if cached is None or cached[0] is not table or cached[1] != default:
+            values = np.zeros(len(self.index)) if table is None else table
+            padded = np.append(np.asarray(values, dtype=np.float64), np.float64(default))
+            cached = self._padded[name] = (table, default, padded)
+        return cached[2][ids]
 
 
 def _rank(values: np.ndarray) -> np.ndarray:
@@ -181,20 +199,12 @@ class _Terms:
         return len(self.tokens)
 
 
-def _lookup(table: np.ndarray, ids: np.ndarray, default: float) -> np.ndarray:
-    """``table[i]`` for each vocabulary index ``i`` of ``ids``, ``default`` where it is -1."""
-    out = np.full(len(ids), default, dtype=np.float64)
-    known = ids >= 0
-    out[known] = table[ids[known]]
-    return out
-
-
 def _terms(vocab: Vocabulary, article: ArticleTerms) -> _Terms:
     n, sizes, codes = len(article.syllables), article.sizes, article.codes
     local, tf = article.local, article.counts
     if local:
         ids = np.fromiter(map(vocab.index.get, local, itertools.repeat(-1)), np.int64, len(local))
-        idf = _lookup(vocab.idf, ids, vocab.default_idf)
+        idf = vocab.lookup("idf", ids)
     else:
         ids, idf = np.full(1, -1), np.zeros(1)
     lengths = np.array(sizes, dtype=float)
@@ -337,9 +347,8 @@ def _lexical_features(terms: _Terms, vocab: Vocabulary) -> Columns:
     """Learned syllable weights (mean, first syllable), lead rate, and how many other
     sentences repeat each syllable (SumBasic-like salience)."""
     n, tf, ids = terms.n, terms.tf[: terms.n], terms.ids
-    lex = _lookup(vocab.lexical, ids, 0.0)
-    rates = vocab.sapo_rate if vocab.sapo_rate is not None else np.zeros(len(vocab.index))
-    rate = _lookup(rates, ids, vocab.default_sapo_rate)
+    lex = vocab.lookup("lexical", ids)
+    rate = vocab.lookup("sapo_rate", ids)
     first = terms.first_term
     first_ids = np.where(first >= 0, ids[np.maximum(first, 0)], -1)
     # Σₜ tf·(other sentences with t) = tf·(sentences with t) − Σₜ tf: sums of whole numbers,
@@ -348,7 +357,7 @@ def _lexical_features(terms: _Terms, vocab: Vocabulary) -> Columns:
     repeated = tf @ with_term - terms.lengths
     return [
         (tf @ lex) / terms.safe_lengths,
-        _lookup(vocab.first, first_ids, 0.0),
+        vocab.lookup("first", first_ids),
         (tf @ rate) / terms.safe_lengths,
         repeated / terms.safe_lengths / max(n - 1, 1),
     ]
