@@ -33,6 +33,7 @@ from tinbai.model.text import Document
 
 MAX_POSITION = 8  # one-hot positions 0..7, then "8 or later"
 LENGTH_BINS = (8, 15, 25, 35, 50, 70)  # syllables; bins are [0,8), [8,15) … [70, ∞)
+_LENGTH_EDGES = np.array(LENGTH_BINS)
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngày \d|\btháng \d|\bnăm (?:19|20)\d\d\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
@@ -120,7 +121,9 @@ def add_relative(base: np.ndarray) -> np.ndarray:
     """Append each :data:`RELATIVE_TO` feature minus its article maximum and minus its
     article mean to the ``(n, N_BASE_FEATURES)`` matrix of one article."""
     sub = base[:, _RELATIVE_COLUMNS]
-    return np.hstack([base, sub - sub.max(axis=0), sub - sub.mean(axis=0)])
+    # The reductions ndarray.max / .mean call, without their Python-level argument handling.
+    mean = np.add.reduce(sub, axis=0) / len(sub)
+    return np.hstack([base, sub - np.maximum.reduce(sub, axis=0), sub - mean])
 
 
 @dataclass
@@ -166,8 +169,24 @@ def _rank(values: np.ndarray) -> np.ndarray:
         return np.zeros(n)
     order = np.argsort(-values, kind="stable")
     ranks = np.empty(n)
-    ranks[order] = np.arange(n)
-    return ranks / (n - 1)
+    ranks[order] = _rank_steps(n)
+    return ranks
+
+
+@lru_cache(maxsize=128)
+def _rank_steps(n: int) -> np.ndarray:
+    """0, 1/(n - 1), …, 1: the ranks of an ``n``-sentence article, scaled (read-only)."""
+    out = np.arange(n) / (n - 1)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=128)
+def _below_diagonal(n: int) -> np.ndarray:
+    """The ``(n, n)`` mask ``np.tril(m, k=-1)`` keeps (read-only)."""
+    out = np.tri(n, n, k=-1, dtype=bool)
+    out.flags.writeable = False
+    return out
 
 
 def _unit_rows(m: np.ndarray) -> np.ndarray:
@@ -200,7 +219,7 @@ class _Terms:
 
 
 def _terms(vocab: Vocabulary, article: ArticleTerms) -> _Terms:
-    n, sizes, codes = len(article.syllables), article.sizes, article.codes
+    n, sizes = len(article.syllables), article.sizes
     local, tf = article.local, article.counts
     if local:
         ids = np.fromiter(map(vocab.index.get, local, itertools.repeat(-1)), np.int64, len(local))
@@ -208,9 +227,7 @@ def _terms(vocab: Vocabulary, article: ArticleTerms) -> _Terms:
     else:
         ids, idf = np.full(1, -1), np.zeros(1)
     lengths = np.array(sizes, dtype=float)
-    first_term = np.full(n, -1)
-    nonempty = lengths > 0
-    first_term[nonempty] = codes[np.cumsum([0, *sizes[:-1]])[nonempty]]
+    first_term = np.array([local[t[0]] if t else -1 for t in article.syllables], dtype=np.int64)
     tfidf = _unit_rows(tf * idf)
     return _Terms(
         article.syllables,
@@ -251,7 +268,7 @@ def _length_features(lengths: np.ndarray) -> Columns:
     """Log length, length bins (one-hot) and length rank within the article."""
     n = len(lengths)
     bins = np.zeros((n, len(LENGTH_BINS) + 1))
-    bins[np.arange(n), np.searchsorted(np.array(LENGTH_BINS), lengths, side="right")] = 1.0
+    bins[np.arange(n), np.searchsorted(_LENGTH_EDGES, lengths, side="right")] = 1.0
     return [np.log1p(lengths), *bins.T, _rank(lengths)]
 
 
@@ -279,7 +296,7 @@ def _similarity_features(terms: _Terms, vocab: Vocabulary) -> Columns:
     np.fill_diagonal(sims, 0.0)
     others = vecs.sum(axis=0, keepdims=True) - vecs  # the rest of the article
     centrality = np.einsum("ij,ij->i", vecs, _unit_rows(others))
-    previous = np.tril(sims, k=-1).max(axis=1) if n > 1 else np.zeros(n)
+    previous = np.where(_below_diagonal(n), sims, 0.0).max(axis=1) if n > 1 else np.zeros(n)
     mean_idf = (terms.tf[:n] @ terms.idf) / terms.safe_lengths / max(vocab.default_idf, 1e-9)
     return [
         centrality,
