@@ -16,7 +16,7 @@ from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, default_summary_sentences, load_limits
 from tinbai.model.reporting import describe_errors
 from tinbai.model.summarize.rouge import SYLLABLE
-from tinbai.model.summarize.standalone import LazyReadings, Reading
+from tinbai.model.summarize.standalone import NEAR_EMPTY, LazyReadings
 from tinbai.model.summarize.tokens import ArticleTerms
 from tinbai.model.text import Document
 
@@ -322,7 +322,7 @@ def near_empty_last(order: list[int], readings: LazyReadings, limit: int | None)
     for k, i in enumerate(order):
         if limit is not None and len(kept) >= limit:
             return kept + empty + order[k:]
-        (empty if readings[i] is Reading.NEAR_EMPTY else kept).append(i)
+        (empty if readings[i] is NEAR_EMPTY else kept).append(i)
     return kept + empty
 
 
