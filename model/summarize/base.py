@@ -45,6 +45,9 @@ class Budget:
             raise ValueError("ratio must be in (0, 1]")
 
 
+_NO_BUDGET = Budget()  # what a caller who gives no budget passes (built once, not per article)
+
+
 @dataclass(frozen=True)
 class SummarySentence:
     index: int  # position among the article's body sentences
@@ -158,7 +161,7 @@ class Summarizer:
         return {**self.config, "scorer": self.scorer_name}
 
     def summarize(self, doc: Document, budget: Budget | None = None) -> Summary:
-        if budget is None or budget == Budget():  # no budget given: the configured length
+        if budget is None or budget == _NO_BUDGET:  # no budget given: the configured length
             budget = Budget(sentences=self.limits.default_sentences)
         if not doc.sentences:
             return Summary(())
