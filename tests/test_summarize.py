@@ -456,3 +456,101 @@ def test_article_terms_number_each_syllable_once_in_first_appearance_order() -> 
         expected = Counter(row)
         assert {w: counts[i] for w, i in terms.local.items() if counts[i]} == expected
     assert ArticleTerms(doc, terms.syllables).counts.tolist() == terms.counts.tolist()
+
+
+def test_syllables_read_off_words_are_what_the_regex_finds() -> None:
+    """chunk_syllables over str.split() chunks equals SYLLABLE.findall over the text, for
+    text mixing letters, digits, "_", punctuation, odd whitespace and case-changing letters."""
+    import random
+
+    from tinbai.model.summarize.rouge import SYLLABLE, chunk_syllables
+    from tinbai.model.summarize.tokens import ArticleTerms
+
+    rng = random.Random(0)
+    alphabet = "aăâbđêôơưxyzÀÝẠỹ09١²_.,;:!?\"'“”()-–…/ \t\u00a0\u2003\u3000\u0300İß"
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert chunk_syllables(text.split()) == SYLLABLE.findall(text), repr(text)
+    doc = prepare("Ông İnan nói: “Giá xăng tăng 2,5%”! Năm 2020_2021 (dự kiến)… ổn.")
+    assert ArticleTerms(doc).syllables == [SYLLABLE.findall(s.text.lower()) for s in doc.sentences]
+
+
+def _level_walk(trees, x: np.ndarray) -> np.ndarray:
+    """The flat-array walk the heap layout replaces: every row follows left/right for
+    ``depth`` levels (a leaf points to itself), then the leaves' values are summed."""
+    n_trees, width = trees.feature.shape
+    rows, cols = np.arange(len(x))[:, None], np.arange(n_trees)[None, :]
+    node = np.zeros((len(x), n_trees), dtype=np.intp)
+    for _ in range(trees.depth):
+        go_left = x[rows, trees.feature[cols, node]] <= trees.threshold[cols, node]
+        node = np.where(go_left, trees.left[cols, node], trees.right[cols, node])
+    return trees.value[cols, node].sum(axis=1) + trees.baseline
+
+
+def test_heap_tree_walk_equals_the_flat_walk() -> None:
+    """Ragged trees (leaves at every depth, self-loop padding), NaN and ±inf inputs, ties on
+    a threshold: the heap-laid walk lands on the same leaves, so scores are bit-identical."""
+    from tinbai.model.summarize.ranker import TreeEnsemble
+
+    rng = np.random.default_rng(1)
+    n_trees, width, depth, n_features = 40, 31, 5, 6
+    feature = np.zeros((n_trees, width), np.int64)
+    threshold = np.full((n_trees, width), np.inf)
+    left = np.tile(np.arange(width), (n_trees, 1))
+    right = left.copy()
+    value = np.zeros((n_trees, width))
+    for t in range(n_trees):
+        nodes, frontier = 1, [(0, 0)]  # (node, its depth)
+        while frontier:
+            node, d = frontier.pop()
+            if d < depth and nodes + 2 <= width and rng.random() < 0.75:
+                feature[t, node] = rng.integers(n_features)
+                threshold[t, node] = rng.choice([-0.5, 0.0, 0.5, 1.0])
+                left[t, node], right[t, node] = nodes, nodes + 1
+                frontier += [(nodes, d + 1), (nodes + 1, d + 1)]
+                nodes += 2
+            else:
+                value[t, node] = rng.normal()
+    trees = TreeEnsemble(feature, threshold, left, right, value, 0.25, depth)
+    x = rng.choice([-1.0, -0.5, 0.0, 0.25, 0.5, 1.0, 2.0], size=(50, n_features))
+    x[::7, 1], x[3::11, 2], x[5::13, 0] = np.nan, np.inf, -np.inf
+    np.testing.assert_array_equal(trees.score(x), _level_walk(trees, x))
+    roots = np.zeros((n_trees, 1), np.int64)
+    stump = TreeEnsemble(roots, threshold[:, :1], roots, roots, np.ones((n_trees, 1)), 0.0, 0)
+    np.testing.assert_array_equal(stump.score(x[:3]), np.full(3, float(n_trees)))  # depth 0
+
+
+def test_shared_counts_are_the_pairwise_minimum_summed() -> None:
+    from tinbai.model.summarize.base import _shared_counts
+
+    rng = np.random.default_rng(2)
+    for shape in [(10, 40), (3, 1), (6, 25)]:
+        counts = rng.choice([0, 0, 0, 1, 1, 2, 3, 7], size=shape).astype(np.float64)
+        expected = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
+        np.testing.assert_array_equal(_shared_counts(counts), expected)
+    ones = (rng.random((5, 30)) < 0.3).astype(np.float64)  # no repeated syllable at all
+    np.testing.assert_array_equal(_shared_counts(ones), ones @ ones.T)
+
+
+def test_vocabulary_lookup_reads_the_default_for_unknown_syllables() -> None:
+    vocab = Vocabulary(
+        {"a": 0, "b": 1},
+        idf=np.array([1.5, 2.5]),
+        lexical=np.array([0.1, -0.2], dtype=np.float32),
+        first=np.zeros(2),
+        default_idf=9.0,
+        sapo_rate=None,
+        default_sapo_rate=0.3,
+    )
+    ids = np.array([1, -1, 0])
+    assert vocab.lookup("idf", ids).tolist() == [2.5, 9.0, 1.5]
+    assert vocab.lookup("sapo_rate", ids).tolist() == [0.0, 0.3, 0.0]
+    assert vocab.lookup("lexical", ids).dtype == np.float64
+    assert vocab.lookup("lexical", ids).tolist() == [
+        float(np.float32(-0.2)),
+        0.0,
+        float(np.float32(0.1)),
+    ]
+    vocab.idf = np.array([4.0, 5.0])  # a new table is read, not the padded copy of the old one
+    assert vocab.lookup("idf", ids).tolist() == [5.0, 9.0, 4.0]
+    assert vocab.lookup("first", np.array([], dtype=np.int64)).tolist() == []

@@ -16,7 +16,7 @@ from tinbai.model import registry
 from tinbai.model.limits import SummarizerLimits, default_summary_sentences, load_limits
 from tinbai.model.reporting import describe_errors
 from tinbai.model.summarize.rouge import SYLLABLE
-from tinbai.model.summarize.standalone import LazyReadings, Reading
+from tinbai.model.summarize.standalone import NEAR_EMPTY, LazyReadings
 from tinbai.model.summarize.tokens import ArticleTerms
 from tinbai.model.text import Document
 
@@ -43,6 +43,9 @@ class Budget:
             raise ValueError("max_chars must be at least 1")
         if self.ratio is not None and not 0 < self.ratio <= 1:
             raise ValueError("ratio must be in (0, 1]")
+
+
+_NO_BUDGET = Budget()  # what a caller who gives no budget passes (built once, not per article)
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ class Summarizer:
         return {**self.config, "scorer": self.scorer_name}
 
     def summarize(self, doc: Document, budget: Budget | None = None) -> Summary:
-        if budget is None or budget == Budget():  # no budget given: the configured length
+        if budget is None or budget == _NO_BUDGET:  # no budget given: the configured length
             budget = Budget(sentences=self.limits.default_sentences)
         if not doc.sentences:
             return Summary(())
@@ -322,7 +325,7 @@ def near_empty_last(order: list[int], readings: LazyReadings, limit: int | None)
     for k, i in enumerate(order):
         if limit is not None and len(kept) >= limit:
             return kept + empty + order[k:]
-        (empty if readings[i] is Reading.NEAR_EMPTY else kept).append(i)
+        (empty if readings[i] is NEAR_EMPTY else kept).append(i)
     return kept + empty
 
 
@@ -345,6 +348,22 @@ def _antecedents_first(order: list[int], dependent: Callable[[int], bool]) -> li
 @lru_cache(maxsize=16)
 def _subsets(n: int, k: int) -> np.ndarray:
     return np.array(list(combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
+
+
+def _shared_counts(counts: np.ndarray) -> np.ndarray:
+    """``shared[i, j] = Σₜ min(counts[i, t], counts[j, t])`` for rows of whole term counts.
+    ``min(a, b)`` is ``[a ≥ 1]·[b ≥ 1] + min(a - 1, b - 1)`` for counts, so one matrix product
+    of the presence rows counts every shared syllable once, and only the few syllables a
+    sentence repeats go through the pairwise minimum (the costly broadcast, on all of the
+    pool's syllables, was most of the selection's time). Sums of whole numbers in float64
+    are exact in any order: the same matrix as the minimum over every column."""
+    present = (counts > 0).astype(np.float64)
+    shared = present @ present.T
+    repeats = counts - present
+    repeats = repeats[:, repeats.any(axis=0)]
+    if repeats.shape[1]:
+        shared += np.minimum(repeats[:, None, :], repeats[None, :, :]).sum(axis=2)
+    return shared
 
 
 def select_length_aware(
@@ -387,9 +406,7 @@ def select_length_aware(
         subsets = subsets[subsets[:, 0] == 0]
     matched = (precision * lengths)[subsets].sum(axis=1)
     if discount > 0 and k > 1:
-        counts = terms.counts[pool]
-        counts = counts[:, counts.any(axis=0)]  # the pool's own syllables (bounds the memory)
-        shared = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
+        shared = _shared_counts(terms.counts[pool])
         pair_cost = shared * (precision[:, None] + precision[None, :]) / 2
         for a, b in combinations(range(k), 2):
             matched -= discount * pair_cost[subsets[:, a], subsets[:, b]]

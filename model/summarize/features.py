@@ -23,7 +23,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -33,6 +33,7 @@ from tinbai.model.text import Document
 
 MAX_POSITION = 8  # one-hot positions 0..7, then "8 or later"
 LENGTH_BINS = (8, 15, 25, 35, 50, 70)  # syllables; bins are [0,8), [8,15) … [70, ∞)
+_LENGTH_EDGES = np.array(LENGTH_BINS)
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b|\bngày \d|\btháng \d|\bnăm (?:19|20)\d\d\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
@@ -40,11 +41,13 @@ _UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.i
 # preceded by a letter or digit. The look-behind comes after the capital (and spans it), so
 # the regex engine can skip ahead to the next capital instead of testing every position.
 _CAPITALISED = re.compile(rf"[{_UPPER}](?<![^\W_].)")
-# Every _DATE alternative needs one of these (in the lower-cased text): a cheap test first.
-_DATE_HINTS = ("/", "ngày ", "tháng ", "năm ")
 
 
 def _starts_upper(text: str) -> int:
+    """Does ``text``'s first syllable start with a capital? A sentence that opens with a
+    letter or digit opens with its first syllable, so the regex reads only the others."""
+    if text[:1].isalnum():
+        return int(text[0].isupper())
     m = SYLLABLE.search(text)
     return int(m is not None and m.group()[0].isupper())
 
@@ -118,7 +121,9 @@ def add_relative(base: np.ndarray) -> np.ndarray:
     """Append each :data:`RELATIVE_TO` feature minus its article maximum and minus its
     article mean to the ``(n, N_BASE_FEATURES)`` matrix of one article."""
     sub = base[:, _RELATIVE_COLUMNS]
-    return np.hstack([base, sub - sub.max(axis=0), sub - sub.mean(axis=0)])
+    # The reductions ndarray.max / .mean call, without their Python-level argument handling.
+    mean = np.add.reduce(sub, axis=0) / len(sub)
+    return np.hstack([base, sub - np.maximum.reduce(sub, axis=0), sub - mean])
 
 
 @dataclass
@@ -133,10 +138,28 @@ class Vocabulary:
     default_idf: float
     sapo_rate: np.ndarray | None = None  # P(syllable in the lead | in the body), smoothed
     default_sapo_rate: float = 0.0
+    # name → (the table, its default, the table with the default appended), built on first use
+    _padded: dict[str, tuple[np.ndarray | None, float, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def empty(cls) -> Vocabulary:
         return cls({}, np.zeros(0), np.zeros(0), np.zeros(0), 1.0, np.zeros(0), 0.0)
+
+    def lookup(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Table ``name``'s value for each vocabulary index of ``ids``, and its default —
+        ``default_idf``, ``default_sapo_rate``, else 0 — where the index is -1
+        (out of vocabulary): one gather from the table with the default appended, which index
+        -1 reads. The padded copy is made once per table (tables are not changed in place)."""
+        table = getattr(self, name)
+        default = {"idf": self.default_idf, "sapo_rate": self.default_sapo_rate}.get(name, 0.0)
+        cached = self._padded.get(name)
+        if cached is None or cached[0] is not table or cached[1] != default:
+            values = np.zeros(len(self.index)) if table is None else table
+            padded = np.append(np.asarray(values, dtype=np.float64), np.float64(default))
+            cached = self._padded[name] = (table, default, padded)
+        return cached[2][ids]
 
 
 def _rank(values: np.ndarray) -> np.ndarray:
@@ -146,8 +169,24 @@ def _rank(values: np.ndarray) -> np.ndarray:
         return np.zeros(n)
     order = np.argsort(-values, kind="stable")
     ranks = np.empty(n)
-    ranks[order] = np.arange(n)
-    return ranks / (n - 1)
+    ranks[order] = _rank_steps(n)
+    return ranks
+
+
+@lru_cache(maxsize=128)
+def _rank_steps(n: int) -> np.ndarray:
+    """0, 1/(n - 1), …, 1: the ranks of an ``n``-sentence article, scaled (read-only)."""
+    out = np.arange(n) / (n - 1)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=128)
+def _below_diagonal(n: int) -> np.ndarray:
+    """The ``(n, n)`` mask ``np.tril(m, k=-1)`` keeps (read-only)."""
+    out = np.tri(n, n, k=-1, dtype=bool)
+    out.flags.writeable = False
+    return out
 
 
 def _unit_rows(m: np.ndarray) -> np.ndarray:
@@ -179,26 +218,16 @@ class _Terms:
         return len(self.tokens)
 
 
-def _lookup(table: np.ndarray, ids: np.ndarray, default: float) -> np.ndarray:
-    """``table[i]`` for each vocabulary index ``i`` of ``ids``, ``default`` where it is -1."""
-    out = np.full(len(ids), default, dtype=np.float64)
-    known = ids >= 0
-    out[known] = table[ids[known]]
-    return out
-
-
 def _terms(vocab: Vocabulary, article: ArticleTerms) -> _Terms:
-    n, sizes, codes = len(article.syllables), article.sizes, article.codes
+    n, sizes = len(article.syllables), article.sizes
     local, tf = article.local, article.counts
     if local:
         ids = np.fromiter(map(vocab.index.get, local, itertools.repeat(-1)), np.int64, len(local))
-        idf = _lookup(vocab.idf, ids, vocab.default_idf)
+        idf = vocab.lookup("idf", ids)
     else:
         ids, idf = np.full(1, -1), np.zeros(1)
     lengths = np.array(sizes, dtype=float)
-    first_term = np.full(n, -1)
-    nonempty = lengths > 0
-    first_term[nonempty] = codes[np.cumsum([0, *sizes[:-1]])[nonempty]]
+    first_term = np.array([local[t[0]] if t else -1 for t in article.syllables], dtype=np.int64)
     tfidf = _unit_rows(tf * idf)
     return _Terms(
         article.syllables,
@@ -214,29 +243,36 @@ def _terms(vocab: Vocabulary, article: ArticleTerms) -> _Terms:
     )
 
 
+# One feature group's columns, each of n values (arrays or lists), in FEATURE_NAMES order:
+# ``extract`` copies all of an article's columns into its matrix at once (a column_stack per
+# group and an hstack of the groups cost about three times as much).
+Columns = list[np.ndarray | list[float]]
+
+
 @lru_cache(maxsize=128)
 def _position_features(n: int) -> np.ndarray:
-    """One-hot first positions, relative and reciprocal position, article length. They
-    depend on ``n`` alone, so they are computed once per article length (read-only)."""
+    """One-hot first positions, relative and reciprocal position, article length, one row
+    per feature. They depend on ``n`` alone, so they are computed once per article length
+    (read-only)."""
     pos = np.arange(n)
     onehot = np.zeros((n, MAX_POSITION + 1))
     onehot[pos, np.minimum(pos, MAX_POSITION)] = 1.0
     columns = [pos / max(n - 1, 1), 1.0 / (pos + 1), 1.0 / (n - pos)]
     columns += [np.full(n, math.log(n)), np.full(n, float(n <= 3))]
-    out = np.column_stack([onehot, *columns])
+    out = np.column_stack([onehot, *columns]).T
     out.flags.writeable = False
     return out
 
 
-def _length_features(lengths: np.ndarray) -> np.ndarray:
+def _length_features(lengths: np.ndarray) -> Columns:
     """Log length, length bins (one-hot) and length rank within the article."""
     n = len(lengths)
     bins = np.zeros((n, len(LENGTH_BINS) + 1))
-    bins[np.arange(n), np.searchsorted(np.array(LENGTH_BINS), lengths, side="right")] = 1.0
-    return np.column_stack([np.log1p(lengths), bins, _rank(lengths)])
+    bins[np.arange(n), np.searchsorted(_LENGTH_EDGES, lengths, side="right")] = 1.0
+    return [np.log1p(lengths), *bins.T, _rank(lengths)]
 
 
-def _title_features(terms: _Terms) -> np.ndarray:
+def _title_features(terms: _Terms) -> Columns:
     """Syllable recall and precision, bigram recall and TF-IDF cosine against the title."""
     n, tf, title = terms.n, terms.tf, terms.title
     in_title = (tf[n] > 0).astype(np.float64)
@@ -249,10 +285,10 @@ def _title_features(terms: _Terms) -> np.ndarray:
             common = title_bigrams.intersection(zip(t, t[1:], strict=False))
             bigram_recall[i] = len(common) / len(title_bigrams)
     title_cos = terms.sent_vecs @ terms.title_vec
-    return np.column_stack([recall, precision, bigram_recall, title_cos, _rank(title_cos)])
+    return [recall, precision, bigram_recall, title_cos, _rank(title_cos)]
 
 
-def _similarity_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
+def _similarity_features(terms: _Terms, vocab: Vocabulary) -> Columns:
     """Centrality (LexRank-like), mean similarity, similarity to the first and to earlier
     sentences, and mean IDF."""
     n, vecs = terms.n, terms.sent_vecs
@@ -260,21 +296,19 @@ def _similarity_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
     np.fill_diagonal(sims, 0.0)
     others = vecs.sum(axis=0, keepdims=True) - vecs  # the rest of the article
     centrality = np.einsum("ij,ij->i", vecs, _unit_rows(others))
-    previous = np.tril(sims, k=-1).max(axis=1) if n > 1 else np.zeros(n)
+    previous = np.where(_below_diagonal(n), sims, 0.0).max(axis=1) if n > 1 else np.zeros(n)
     mean_idf = (terms.tf[:n] @ terms.idf) / terms.safe_lengths / max(vocab.default_idf, 1e-9)
-    return np.column_stack(
-        [
-            centrality,
-            _rank(centrality),
-            sims.sum(axis=1) / max(n - 1, 1),
-            sims[:, 0],
-            previous,
-            mean_idf,
-        ]
-    )
+    return [
+        centrality,
+        _rank(centrality),
+        sims.sum(axis=1) / max(n - 1, 1),
+        sims[:, 0],
+        previous,
+        mean_idf,
+    ]
 
 
-def _surface_features(article: ArticleTerms, lengths: np.ndarray) -> np.ndarray:
+def _surface_features(article: ArticleTerms, lengths: np.ndarray) -> Columns:
     """Numbers, dates, capitalised syllables, quotes, colons, questions, parentheses. Dates
     are looked for only in sentences with a number (every date pattern needs a digit)."""
     texts = [s.text for s in article.doc.sentences]
@@ -284,25 +318,25 @@ def _surface_features(article: ArticleTerms, lengths: np.ndarray) -> np.ndarray:
         for k, t, low in zip(numbers.tolist(), texts, article.lowered, strict=True)
     ]
     caps = np.maximum(_per_sentence(_CAPITALISED, texts) - [_starts_upper(t) for t in texts], 0)
-    return np.column_stack(
-        [
-            np.log1p(numbers),
-            dates,
-            caps / np.maximum(lengths - 1, 1.0),
-            np.log1p(caps),
-            [1.0 if '"' in t or "“" in t or "”" in t else 0.0 for t in texts],
-            [1.0 if t[:1] in '"“-–—' else 0.0 for t in texts],
-            [1.0 if ":" in t else 0.0 for t in texts],
-            [1.0 if t.rstrip('"”’) ').endswith("?") else 0.0 for t in texts],
-            [1.0 if "(" in t else 0.0 for t in texts],
-        ]
-    )
+    return [
+        np.log1p(numbers),
+        dates,
+        caps / np.maximum(lengths - 1, 1.0),
+        np.log1p(caps),
+        [1.0 if '"' in t or "“" in t or "”" in t else 0.0 for t in texts],
+        [1.0 if t[:1] in '"“-–—' else 0.0 for t in texts],
+        [1.0 if ":" in t else 0.0 for t in texts],
+        [1.0 if t.rstrip('"”’) ').endswith("?") else 0.0 for t in texts],
+        [1.0 if "(" in t else 0.0 for t in texts],
+    ]
 
 
 def _has_date(text: str, lower: str | None = None) -> bool:
     """Does ``text`` (``lower``: the same lower-cased, when the caller has it) hold a date?"""
     lower = text.lower() if lower is None else lower
-    return any(hint in lower for hint in _DATE_HINTS) and _DATE.search(text) is not None
+    # Every _DATE alternative needs one of these in the lower-cased text: a cheap test first.
+    hinted = "/" in lower or "ngày " in lower or "tháng " in lower or "năm " in lower
+    return hinted and _DATE.search(text) is not None
 
 
 def _numbers(texts: list[str], syllables: Sequence[Sequence[str]]) -> np.ndarray:
@@ -326,25 +360,24 @@ def _per_sentence(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:
     return np.array([len(pattern.findall(t)) for t in texts], dtype=np.int64)
 
 
-def _lexical_features(terms: _Terms, vocab: Vocabulary) -> np.ndarray:
+def _lexical_features(terms: _Terms, vocab: Vocabulary) -> Columns:
     """Learned syllable weights (mean, first syllable), lead rate, and how many other
     sentences repeat each syllable (SumBasic-like salience)."""
     n, tf, ids = terms.n, terms.tf[: terms.n], terms.ids
-    lex = _lookup(vocab.lexical, ids, 0.0)
-    rates = vocab.sapo_rate if vocab.sapo_rate is not None else np.zeros(len(vocab.index))
-    rate = _lookup(rates, ids, vocab.default_sapo_rate)
+    lex = vocab.lookup("lexical", ids)
+    rate = vocab.lookup("sapo_rate", ids)
     first = terms.first_term
     first_ids = np.where(first >= 0, ids[np.maximum(first, 0)], -1)
-    present = (tf > 0).astype(np.float64)
-    others_with = present.sum(axis=0) - present
-    return np.column_stack(
-        [
-            (tf @ lex) / terms.safe_lengths,
-            _lookup(vocab.first, first_ids, 0.0),
-            (tf @ rate) / terms.safe_lengths,
-            (tf * others_with).sum(axis=1) / terms.safe_lengths / max(n - 1, 1),
-        ]
-    )
+    # Σₜ tf·(other sentences with t) = tf·(sentences with t) − Σₜ tf: sums of whole numbers,
+    # exact in float64 whatever the order, so one product instead of an (n, terms) one.
+    with_term = (tf > 0).sum(axis=0).astype(np.float64)
+    repeated = tf @ with_term - terms.lengths
+    return [
+        (tf @ lex) / terms.safe_lengths,
+        vocab.lookup("first", first_ids),
+        (tf @ rate) / terms.safe_lengths,
+        repeated / terms.safe_lengths / max(n - 1, 1),
+    ]
 
 
 def extract(
@@ -361,15 +394,15 @@ def extract(
     article = tokens if isinstance(tokens, ArticleTerms) else ArticleTerms(doc, tokens)
     terms = _terms(vocab, article)
     lexical = _lexical_features(terms, vocab)
-    x = np.hstack(
-        [
-            _position_features(terms.n),
-            _length_features(terms.lengths),
-            _title_features(terms),
-            _similarity_features(terms, vocab),
-            _surface_features(article, terms.lengths),
-            lexical,
-        ]
-    )
-    assert x.shape[1] == N_BASE_FEATURES
-    return add_relative(x)
+    columns = [
+        *_position_features(terms.n),
+        *_length_features(terms.lengths),
+        *_title_features(terms),
+        *_similarity_features(terms, vocab),
+        *_surface_features(article, terms.lengths),
+        *lexical,
+    ]
+    assert len(columns) == N_BASE_FEATURES
+    # One copy into feature-major rows, then one into the (sentences, features) matrix,
+    # row-major as the per-article statistics of add_relative read it.
+    return add_relative(np.ascontiguousarray(np.array(columns, dtype=np.float64).T))

@@ -29,6 +29,22 @@ SYLLABLE = re.compile(r"[^\W_]+")  # every summariser module tokenises with this
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
+def chunk_syllables(chunks: Sequence[str]) -> list[str]:
+    """The syllables :data:`SYLLABLE` finds in the text ``chunks`` were split from by
+    ``str.split()`` (a separator it splits on is never a syllable character). A chunk that
+    ``str.isalnum`` is one syllable as it is — the characters ``[^\\W_]`` matches are exactly
+    those — and most chunks are, so only the others (punctuation attached) go through the
+    regex: half the cost of one ``findall`` over the text."""
+    out: list[str] = []
+    append, findall = out.append, SYLLABLE.findall
+    for chunk in chunks:
+        if chunk.isalnum():
+            append(chunk)
+        else:
+            out += findall(chunk)
+    return out
+
+
 def syllables(text: str) -> list[str]:
     """Lower-cased syllable tokens of ``text`` with their diacritics."""
     return SYLLABLE.findall(normalize(text).lower())

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from itertools import chain, count
+from itertools import chain
 
 import numpy as np
-from tinbai.model.summarize.rouge import SYLLABLE, syllables
+from tinbai.model.summarize.rouge import chunk_syllables, syllables
 from tinbai.model.text import Document
 
 
@@ -43,8 +43,9 @@ class ArticleTerms:
 
     @cached_property
     def syllables(self) -> list[Sequence[str]]:
-        """Syllables of each body sentence (what :func:`sentence_tokens` returns)."""
-        return [SYLLABLE.findall(t) for t in self.lowered]
+        """Syllables of each body sentence (what :func:`sentence_tokens` returns): those
+        ``SYLLABLE.findall`` finds in the lower-cased text, read off its :attr:`words`."""
+        return [chunk_syllables(w) for w in self.words]
 
     @cached_property
     def words(self) -> list[list[str]]:
@@ -63,9 +64,10 @@ class ArticleTerms:
 
     @cached_property
     def _numbered(self) -> tuple[dict[str, int], np.ndarray]:
-        flat = list(chain(chain.from_iterable(self.syllables), self.title))
-        local = dict(zip(dict.fromkeys(flat), count()))  # first-appearance order
-        return local, np.fromiter(map(local.__getitem__, flat), np.int64, len(flat))
+        local: dict[str, int] = {}
+        number = local.setdefault  # a new syllable gets the next id: first-appearance order
+        flat = chain(chain.from_iterable(self.syllables), self.title)
+        return local, np.array([number(t, len(local)) for t in flat], dtype=np.int64)
 
     @property
     def local(self) -> dict[str, int]:
