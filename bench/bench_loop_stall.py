@@ -13,6 +13,7 @@ latencies measure the loop alone:
 - ``tag-one-escaped``: 5 MB with ``\\uXXXX`` escapes, over the one-article limit;
 - ``batch``: 16 MB of ``/v1/tag/batch`` holding one article more than ``MAX_BATCH_ARTICLES``
   (read, parsed, then 413);
+- ``batch-many-tiny``: 16 MB of ``{"text": "a"}`` items, over a million articles (413);
 - ``batch-tagged``: 16 MB, 63 articles of 190,000 characters and one over ``MAX_TEXT_CHARS``:
   parsed, then tagged in the worker threads (200, the last an error row), so its probe
   latencies add the threads' turns at the GIL to the parse.
@@ -90,6 +91,8 @@ def bodies(megabytes: float) -> dict[str, tuple[str, bytes]]:
         {"id": str(i), "text": vietnamese(per)} for i in range(settings.max_batch_articles + 1)
     ]
     too_many = json.dumps({"articles": refused}, ensure_ascii=False).encode()
+    one_tiny = b'{"text":"a"},'
+    tiny = b'{"articles":[' + one_tiny * ((size - 20) // len(one_tiny)) + b'{"text":"a"}]}'
     return {
         "tag-one": ("/v1/tag", one),
         "tag-one-largest": (
@@ -103,6 +106,7 @@ def bodies(megabytes: float) -> dict[str, tuple[str, bytes]]:
         "tag-one-escaped": ("/v1/tag", escaped),
         "batch": ("/v1/tag/batch", too_many),
         "batch-tagged": ("/v1/tag/batch", batch),
+        "batch-many-tiny": ("/v1/tag/batch", tiny),
     }
 
 

@@ -113,6 +113,22 @@ def test_without_predicted_the_served_prediction_is_recorded(
     assert c.key == text_hash(BLOOD["text"])  # no article id: the text hash identifies it
 
 
+def test_feedback_errors_echo_a_bounded_part_of_bad_ids(client: TestClient) -> None:
+    many = [f"c{i}" for i in range(7)]
+    resp = client.post(
+        "/v1/feedback", json={**SPORT, "corrected": {"topic": "the-thao", "campaigns": many}}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["error"]["message"] == (
+        "field 'corrected.campaigns': unknown campaign ids "
+        "['c0', 'c1', 'c2', 'c3', 'c4'] and 2 more"
+    )
+    resp = client.post("/v1/feedback", json={**SPORT, "corrected": {"topic": "t" * 2000}})
+    message = resp.json()["error"]["message"]
+    assert resp.status_code == 422 and len(message) < 500
+    assert message.startswith("field 'corrected.topic': unknown topic '" + "t" * 59 + "…'")
+
+
 def test_feedback_bad_input(client: TestClient) -> None:
     cases = [
         (

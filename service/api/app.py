@@ -36,6 +36,7 @@ from tinbai.service.api.limits import LimitsMiddleware
 from tinbai.service.api.metrics import Metrics, MetricsMiddleware
 from tinbai.service.api.responses import SafeJSONResponse
 from tinbai.service.api.routes import feedback, health, models, summarize, tag
+from tinbai.service.api.schemas import BodyLimits
 from tinbai.service.feedback import FeedbackStore
 from tinbai.service.settings import Settings, get_settings
 
@@ -174,7 +175,7 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         api_keys=settings.api_keys,
         max_request_bytes=settings.max_request_bytes,
         route_limits={path: one_article for path in ONE_ARTICLE_ROUTES},
-        max_text_chars=settings.max_text_chars,
+        limits=BodyLimits(settings.max_text_chars, settings.max_batch_articles),
     )
     endpoints = {*app.openapi()["paths"], "/", "/metrics", "/docs", "/redoc", "/openapi.json"}
     app.add_middleware(MetricsMiddleware, metrics=metrics, endpoints=frozenset(endpoints))

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tinbai.service.api.errors import send_error
-from tinbai.service.api.schemas import text_limit
+from tinbai.service.api.schemas import BodyLimits, body_limits
 
 PROTECTED_PREFIX = "/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -44,9 +44,9 @@ def is_json(content_type: str | None) -> bool:
 class GuardMiddleware:
     """``route_limits``: smaller body limits for some paths (the one-article routes, whose
     largest valid body is far under ``max_request_bytes``), so a body no valid request can
-    have is refused before anything parses it. ``max_text_chars`` is published to the body
-    validators (:data:`~service.api.schemas.text_limit`), which then leave an oversized text
-    to its route's 413 instead of scanning it first."""
+    have is refused before anything parses it. ``limits`` are published to the body validators
+    (:data:`~service.api.schemas.body_limits`), which refuse an oversized batch and leave an
+    oversized text to its route's 413 instead of checking every item first."""
 
     def __init__(
         self,
@@ -55,13 +55,13 @@ class GuardMiddleware:
         api_keys: Sequence[SecretStr],
         max_request_bytes: int,
         route_limits: Mapping[str, int] | None = None,
-        max_text_chars: int | None = None,
+        limits: BodyLimits | None = None,
     ) -> None:
         self.app = app
         self.api_keys = list(api_keys)
         self.max_request_bytes = max_request_bytes
         self.route_limits = dict(route_limits or {})
-        self.max_text_chars = max_text_chars
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIX):
@@ -106,8 +106,8 @@ class GuardMiddleware:
                     )
             return message
 
-        token = text_limit.set(self.max_text_chars)
+        token = body_limits.set(self.limits)
         try:
             await self.app(scope, counting_receive, send)
         finally:
-            text_limit.reset(token)
+            body_limits.reset(token)

@@ -42,6 +42,12 @@ def document_dict(doc: Document) -> dict[str, Any]:
     }
 
 
+def check_batch_size(n: int, limit: int) -> None:
+    """413 for a batch of more than ``limit`` articles."""
+    if n > limit:
+        raise ApiError(413, f"field 'articles': {n} articles, over the limit of {limit} per call")
+
+
 def check_text_size(text: str, limit: int, field: str = "text") -> None:
     """413 for an article over the configured size (the CLI's words, the HTTP status for size)."""
     if len(text) > limit:

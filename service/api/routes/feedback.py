@@ -18,16 +18,27 @@ from tinbai.service.feedback.store import FeedbackStoreError
 router = APIRouter(tags=["feedback"], route_class=OffLoopJSONRoute)
 
 
+SHOWN_IDS = 5  # an error message echoes at most this many unknown ids ...
+SHOWN_CHARS = 60  # ... each cut to this many characters: a 4 MB "topic" is not sent back
+
+
+def _clipped(value: str) -> str:
+    return value if len(value) <= SHOWN_CHARS else value[: SHOWN_CHARS - 1] + "…"
+
+
 def check_ids(taxonomy: Taxonomy, where: str, topic: str | None, campaigns: list[str]) -> None:
     if topic is not None and topic not in taxonomy.topic_ids:
         raise ApiError(
             422,
-            f"field '{where}.topic': unknown topic {topic!r} "
+            f"field '{where}.topic': unknown topic {_clipped(topic)!r} "
             f"(known: {', '.join(taxonomy.topic_ids)})",
         )
-    unknown = [c for c in campaigns if c not in taxonomy.campaign_ids]
+    known = set(taxonomy.campaign_ids)  # a property that builds a list: read it once
+    unknown = [c for c in campaigns if c not in known]
     if unknown:
-        raise ApiError(422, f"field '{where}.campaigns': unknown campaign ids {unknown}")
+        shown = [_clipped(c) for c in unknown[:SHOWN_IDS]]
+        more = f" and {len(unknown) - SHOWN_IDS} more" if len(unknown) > SHOWN_IDS else ""
+        raise ApiError(422, f"field '{where}.campaigns': unknown campaign ids {shown}{more}")
 
 
 @router.post("/feedback", response_model=FeedbackOut, status_code=201)

@@ -13,7 +13,7 @@ from tinbai.service.api.deps import InferenceDep, MetricsDep, SettingsDep
 from tinbai.service.api.errors import ApiError
 from tinbai.service.api.inference import Analysis, Inference
 from tinbai.service.api.responses import answer
-from tinbai.service.api.results import check_text_size, tag_dict
+from tinbai.service.api.results import check_batch_size, check_text_size, tag_dict
 from tinbai.service.api.schemas import ArticleIn, BatchIn, BatchOut, TagOut
 
 router = APIRouter(tags=["tagging"], route_class=OffLoopJSONRoute)
@@ -62,12 +62,7 @@ async def tag_batch(
     order; an article that cannot be processed (blank text, over the size limit, nothing left
     after cleaning) gets ``{"id", "error"}`` in its place, as in ``tinbai tag``."""
     n = len(body.articles)
-    if n > settings.max_batch_articles:
-        raise ApiError(
-            413,
-            f"field 'articles': {n} articles, over the limit of "
-            f"{settings.max_batch_articles} per call",
-        )
+    check_batch_size(n, settings.max_batch_articles)
     metrics.batch_size.labels("request").observe(n)
     records = [a.model_dump() for a in body.articles]
     prepared = await inference.prepare_many(records, settings.max_text_chars)
