@@ -55,10 +55,21 @@ def check_text(value: str, field: str) -> str:
     return _CONTROL.sub("", value)
 
 
+def _clean(value: str) -> bool:
+    """A quick yes for the usual value: ``str.isprintable`` is false for every surrogate (Cs)
+    and control character (Cc), so a printable value has neither, and one C-level pass says so
+    six times faster than the two searches (a 4.5-million-character id: 10 ms against 64).
+    False says nothing: spaces other than " " and format characters are not printable
+    either, and the searches decide."""
+    return value.isprintable()
+
+
 def check_id(value: str, field: str = "id") -> str:
     """``value`` if it can name an article in every output (JSONL, Parquet, CSV reports),
     else :class:`ArticleError`: no surrogates, no control characters (tab and newline
     included). An id is never altered, so it is rejected rather than cleaned."""
+    if _clean(value):
+        return value
     problem = _bad_character(value, _SURROGATE, "an unpaired surrogate") or _bad_character(
         value, _ID_CONTROL, "a control character"
     )
@@ -70,7 +81,7 @@ def check_id(value: str, field: str = "id") -> str:
 def printable(value: str) -> str:
     """``value`` with surrogates and control characters escaped (``\\ud800``), for error
     rows that must echo a bad id and still be writable as UTF-8 in one line."""
-    if _SURROGATE.search(value) is None and _ID_CONTROL.search(value) is None:
+    if _clean(value) or (_SURROGATE.search(value) is None and _ID_CONTROL.search(value) is None):
         return value
     return "".join(
         ch.encode("unicode_escape").decode("ascii")

@@ -143,6 +143,22 @@ def test_shipped_limits_are_far_above_ordinary_articles() -> None:
 # -- bad characters: one check for the CLI, the API and archive jobs ------------------------
 
 
+def test_id_checks_agree_with_the_searches_on_random_strings() -> None:
+    # The printable fast path must accept exactly what the surrogate / control searches do.
+    pools = ["a", "ă", " ", "\t", "\n", "\x00", "\x7f", "\x85", "\u200d", "\u00a0", "\u2028"]
+    pools += ["\ud800", "\udfff", "\U0001f600", "\ue000", "\U000e0001", "-", "9"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        value = "".join(rng.choice(pools) for _ in range(rng.randrange(6)))
+        bad = re.search("[\ud800-\udfff\x00-\x1f\x7f-\x9f]", value) is not None
+        if bad:
+            with pytest.raises(ArticleError):
+                check_id(value)
+        else:
+            assert check_id(value) == value
+        assert (printable(value) == value) is not bad
+
+
 def test_character_checks() -> None:
     with pytest.raises(ArticleError, match=r"field 'text': contains an unpaired surrogate U\+D800"):
         check_text("ab\ud800", "text")
