@@ -27,19 +27,14 @@ import tinbai.model.summarize.base as base
 from sklearn.ensemble import HistGradientBoostingRegressor
 from tinbai.model.paths import DEFAULT_BUNDLE_DIR, SHARED_DIR
 from tinbai.model.summarize import Budget, Summarizer
-from tinbai.model.summarize.base import _subsets, load_summarizer
+from tinbai.model.summarize.base import _shared_counts, _subsets, load_summarizer
 from tinbai.model.summarize.features import FEATURE_NAMES
 from tinbai.model.summarize.ranker import Ranker
 from tinbai.model.summarize.rouge import rouge_n_f1
 from tinbai.model.summarize.tokens import ArticleTerms
+from tinbai.training.config import SummarizerTrainConfig
 from tinbai.training.data import read_rows
-from tinbai.training.summarizer import (
-    Example,
-    design_matrix,
-    export_trees,
-    iter_example_chunks,
-    make_example,
-)
+from tinbai.training.summarizer import Example, export_trees, make_example, training_matrix
 
 VIETNEWS = SHARED_DIR / "data" / "vietnews"
 SAMPLE = ((8000, 700), (16000, 700), (20000, 700))
@@ -134,9 +129,7 @@ def subset_table(
     subsets = _subsets(len(pool), k)
     if keep_first:
         subsets = subsets[subsets[:, 0] == 0]
-    counts = terms.counts[pool]
-    counts = counts[:, counts.any(axis=0)]
-    shared = np.minimum(counts[:, None, :], counts[None, :, :]).sum(axis=2)
+    shared = _shared_counts(terms.counts[pool])
     pair_cost = shared * (precision[:, None] + precision[None, :]) / 2
     matched = (precision * lengths)[subsets].sum(axis=1)
     share_sum = np.zeros(len(subsets))
@@ -232,24 +225,22 @@ def subset_selector(args: argparse.Namespace) -> None:
         )
 
 
-def training_matrix(cache: Path, vocab: Any) -> tuple[np.ndarray, np.ndarray]:
+def cached_training_matrix(cache: Path, vocab: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped recipe's ranker features and targets (``training_matrix``), kept under
+    ``cache`` between runs."""
     if not (cache / "x.npy").exists():
         cache.mkdir(parents=True, exist_ok=True)
-        xs, ys = [], []
-        chunks = iter_example_chunks(VIETNEWS / "train.jsonl.gz", 15000, 45000, 3, False)
-        for chunk in chunks:
-            x, y, _ = design_matrix(chunk, vocab, "precision")
-            xs.append(x)
-            ys.append(y)
-        np.save(cache / "x.npy", np.vstack(xs))
-        np.save(cache / "y.npy", np.concatenate(ys))
+        cfg = SummarizerTrainConfig()  # the recipe's rows: 15,000 lexicon, then 45,000
+        x, y, _ = training_matrix(cfg, VIETNEWS / "train.jsonl.gz", vocab, time.time())
+        np.save(cache / "x.npy", x)
+        np.save(cache / "y.npy", y)
     return np.load(cache / "x.npy"), np.load(cache / "y.npy")
 
 
 def trees(args: argparse.Namespace) -> None:
     summ, examples = shipped(), sample()
     vocab = summ.scorer.vocab
-    x, y = training_matrix(Path(args.cache), vocab)
+    x, y = cached_training_matrix(Path(args.cache), vocab)
     lengths = np.expm1(x[:, FEATURE_NAMES.index("log_length")])
     print("shipped", r1_gain(summ, examples))
     variants: list[tuple[str, dict[str, Any], Callable[[], np.ndarray | None]]] = [
